@@ -1,0 +1,170 @@
+// gSOAP interface header for CWMP (TR-069). soapcpp2 generates the serializers from this file at
+// build time (cwmp/CMakeLists.txt); the generated code is never committed.
+//
+// gSOAP is used as a structure parser/serializer only. Every leaf is a string on purpose: numbers,
+// booleans and dateTimes are parsed by cwmp/codec.cpp, which tolerates real CPE dialects and turns
+// bad values into clear errors. Arrays are std::vector plus an explicit SOAP-ENC:arrayType attribute
+// (gSOAP's native SOAP-encoded arrays trust the declared size: a memory-exhaustion hole).
+// Element names inside cwmp types are unqualified (elementFormDefault="unqualified" in the schemas).
+
+//gsoap SOAP-ENV schema namespace: http://schemas.xmlsoap.org/soap/envelope/
+//gsoap SOAP-ENC schema namespace: http://schemas.xmlsoap.org/soap/encoding/
+//gsoap cwmp schema namespace: urn:dslforum-org:cwmp-1-0
+//gsoap cwmp schema elementForm: unqualified
+//gsoap cwmp schema attributeForm: unqualified
+
+#import "stlvector.h"
+
+typedef std::string xsd__string;
+// A QName is rewritten by gSOAP to the prefixes of our namespace table, whatever prefix the peer
+// bound: "xsd:string" comes out the same for the 1999 and 2001 XMLSchema namespaces.
+typedef std::string xsd__QName;
+
+// ---- SOAP header ---------------------------------------------------------------------------
+struct SOAP_ENV__Header {
+  mustUnderstand xsd__string* cwmp__ID 0;
+  mustUnderstand xsd__string* cwmp__HoldRequests 0;
+  xsd__string* cwmp__NoMoreRequests 0;  // deprecated since CWMP 1.1, tolerated
+};
+
+// ---- Common structures ---------------------------------------------------------------------
+// <Value xsi:type="xsd:int">42</Value>
+struct cwmp__Value {
+  xsd__string __item;
+  @xsd__QName xsi__type 0;
+};
+
+struct cwmp__ParameterValueStruct {
+  xsd__string Name 0;
+  struct cwmp__Value Value 0;
+};
+
+struct cwmp__ParameterValueList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__ParameterValueStruct> ParameterValueStruct 0;
+};
+
+// Arrays of xsd:string (ParameterNames, MethodList): items are <string>.
+struct cwmp__StringList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<xsd__string> string 0;
+};
+
+struct cwmp__DeviceIdStruct {
+  xsd__string Manufacturer 0;
+  xsd__string OUI 0;
+  xsd__string ProductClass 0;
+  xsd__string SerialNumber 0;
+};
+
+struct cwmp__EventStruct {
+  xsd__string EventCode 0;
+  xsd__string CommandKey 0;
+};
+
+struct cwmp__EventList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__EventStruct> EventStruct 0;
+};
+
+struct cwmp__ParameterInfoStruct {
+  xsd__string Name 0;
+  xsd__string Writable 0;
+};
+
+struct cwmp__ParameterInfoList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__ParameterInfoStruct> ParameterInfoStruct 0;
+};
+
+struct cwmp__FaultStruct {
+  xsd__string FaultCode 0;
+  xsd__string FaultString 0;
+};
+
+// ---- RPC bodies (the element tag is given at the call site: "cwmp:<Name>") ------------------
+struct cwmp__Inform {
+  struct cwmp__DeviceIdStruct DeviceId 0;
+  struct cwmp__EventList Event 0;
+  xsd__string MaxEnvelopes 0;
+  xsd__string CurrentTime 0;
+  xsd__string RetryCount 0;
+  struct cwmp__ParameterValueList ParameterList 0;
+};
+
+struct cwmp__InformResponse {
+  xsd__string MaxEnvelopes 0;
+};
+
+struct cwmp__GetRPCMethods {
+  char __dummy;  // no content; gSOAP needs a member
+};
+
+struct cwmp__GetRPCMethodsResponse {
+  struct cwmp__StringList MethodList 0;
+};
+
+struct cwmp__GetParameterNames {
+  xsd__string ParameterPath 0;
+  xsd__string NextLevel 0;
+};
+
+struct cwmp__GetParameterNamesResponse {
+  struct cwmp__ParameterInfoList ParameterList 0;
+};
+
+struct cwmp__GetParameterValues {
+  struct cwmp__StringList ParameterNames 0;
+};
+
+struct cwmp__GetParameterValuesResponse {
+  struct cwmp__ParameterValueList ParameterList 0;
+};
+
+struct cwmp__SetParameterValues {
+  struct cwmp__ParameterValueList ParameterList 0;
+  xsd__string ParameterKey 0;
+};
+
+struct cwmp__SetParameterValuesResponse {
+  xsd__string Status 0;
+};
+
+struct cwmp__TransferComplete {
+  xsd__string CommandKey 0;
+  struct cwmp__FaultStruct FaultStruct 0;
+  xsd__string StartTime 0;
+  xsd__string CompleteTime 0;
+};
+
+struct cwmp__TransferCompleteResponse {
+  char __dummy;
+};
+
+// ---- Faults --------------------------------------------------------------------------------
+struct cwmp__SetParameterValuesFault {
+  xsd__string ParameterName 0;
+  xsd__string FaultCode 0;
+  xsd__string FaultString 0;
+};
+
+// <cwmp:Fault> inside the SOAP fault detail.
+struct cwmp__Fault {
+  xsd__string FaultCode 0;
+  xsd__string FaultString 0;
+  std::vector<struct cwmp__SetParameterValuesFault> SetParameterValuesFault 0;
+};
+
+struct cwmp__FaultDetail {
+  struct cwmp__Fault* cwmp__Fault_ 0;
+};
+
+// <SOAP-ENV:Fault>. faultcode is a plain string: sloppy stacks send it unqualified ("Client").
+// An unqualified expected tag matches the element in any namespace, so "detail" also accepts
+// <SOAP-ENV:detail>; some stacks put <cwmp:Fault> straight into the Fault, hence cwmp__Fault_.
+struct cwmp__SoapFault {
+  xsd__string faultcode 0;
+  xsd__string faultstring 0;
+  struct cwmp__FaultDetail* detail 0;
+  struct cwmp__Fault* cwmp__Fault_ 0;
+};
