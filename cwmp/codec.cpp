@@ -109,7 +109,7 @@ std::string Clip(std::string_view s, size_t n = 64) {
 Error SoapError(struct soap* s, const DecodeLimits& limits) {
   const std::string at = *s->tag ? std::string(" at <") + Clip(s->tag) + ">" : std::string();
   switch (s->error) {
-    case SOAP_EOF: return InvalidArgument("truncated message: end of input inside the envelope");
+    case SOAP_EOF: return InvalidArgument("malformed or truncated XML: end of input inside the envelope" + at);
     case SOAP_LEVEL: return InvalidArgument("XML nesting deeper than " + std::to_string(limits.max_depth) + " elements");
     case SOAP_LENGTH: return InvalidArgument("string longer than " + std::to_string(limits.max_string_bytes) + " bytes" + at);
     case SOAP_OCCURS: return InvalidArgument("more than " + std::to_string(limits.max_array_items) + " array items" + at);
@@ -366,7 +366,7 @@ std::optional<bool> HeaderBool(const std::string* v, Decoder& d, std::string_vie
 }  // namespace
 
 Result<Decoded> Decode(std::string_view body, const DecodeLimits& limits) {
-  auto screened = internal::Screen(body, limits.max_body_bytes);
+  auto screened = internal::Screen(body, limits.max_body_bytes, limits.max_depth);
   if (!screened) return screened.error();
   Decoded out;
   out.warnings = std::move(screened->warnings);
@@ -388,7 +388,13 @@ Result<Decoded> Decode(std::string_view body, const DecodeLimits& limits) {
   s->frecv = RecvFromCursor;
 
   if (soap_begin_recv(s) || soap_envelope_begin_in(s)) return SoapError(s, limits);
-  if (s->version != 1) return InvalidArgument("not a SOAP 1.1 envelope (SOAP 1.2 is not used by CWMP)");
+  if (s->version != 1) {
+    const char* uri = soap_current_namespace_tag(s, s->tag);
+    if (s->version == 2 || (uri && std::strcmp(uri, "http://www.w3.org/2003/05/soap-envelope") == 0)) {
+      return InvalidArgument("SOAP 1.2 envelope: CWMP uses SOAP 1.1");
+    }
+    return InvalidArgument("not a SOAP 1.1 envelope");
+  }
   if (soap_recv_header(s) || soap_body_begin_in(s)) return SoapError(s, limits);
 
   Decoder decoder(limits, &out.warnings);
@@ -415,7 +421,9 @@ Result<Decoded> Decode(std::string_view body, const DecodeLimits& limits) {
       }
     }
     if (entry == nullptr) {
-      return InvalidArgument(std::string("unsupported body element <") + Clip(s->tag) + ">");
+      const char* uri = soap_current_namespace_tag(s, s->tag);
+      return InvalidArgument(std::string("unsupported body element <") + Clip(s->tag) + "> in namespace \"" +
+                             Clip(uri ? uri : "") + "\"");
     }
     auto b = entry->read(s, entry->tag, decoder, limits);
     if (!b) return b.error();
@@ -426,6 +434,15 @@ Result<Decoded> Decode(std::string_view body, const DecodeLimits& limits) {
     s->error = SOAP_OK;
   }
   if (soap_body_end_in(s) || soap_envelope_end_in(s) || soap_end_recv(s)) return SoapError(s, limits);
+  // Only whitespace may follow the envelope.
+  for (size_t i = s->bufidx; i < s->buflen; ++i) {
+    const char c = s->buf[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return InvalidArgument("content after the SOAP envelope");
+  }
+  for (size_t i = 0; i < cursor.left; ++i) {
+    const char c = cursor.data[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return InvalidArgument("content after the SOAP envelope");
+  }
 
   auto ns = PeerNamespace(s);
   if (!ns) return ns.error();

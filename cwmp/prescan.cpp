@@ -113,7 +113,7 @@ bool IsXmlSafeText(std::string_view s) {
   return true;
 }
 
-Result<Screened> Screen(std::string_view body, size_t max_bytes) {
+Result<Screened> Screen(std::string_view body, size_t max_bytes, unsigned max_depth) {
   Screened out;
   if (body.size() > max_bytes) {
     return InvalidArgument("body of " + std::to_string(body.size()) + " bytes exceeds the cap of " +
@@ -150,11 +150,31 @@ Result<Screened> Screen(std::string_view body, size_t max_bytes) {
     body.remove_prefix(end + 2);
   }
 
-  // One pass: NUL bytes, DTD constructs, entity references, and UTF-8 validity.
+  // One pass: NUL bytes, DTD constructs, entity references, element depth and UTF-8 validity.
+  // Inside a tag we only track quotes, so a '>' or '/' in an attribute value is not mistaken.
+  unsigned depth = 0;
+  bool in_tag = false;
+  bool closing_tag = false;
+  char quote = 0;
   for (size_t i = 0; i < body.size();) {
     const char c = body[i];
     if (c == '\0') return InvalidArgument("NUL byte at offset " + std::to_string(i));
-    if (c == '<' && i + 1 < body.size() && body[i + 1] == '!') {
+    if (in_tag) {
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '>') {
+        in_tag = false;
+        if (closing_tag) {
+          if (depth > 0) --depth;
+        } else if (i > 0 && body[i - 1] == '/') {
+          --depth;  // <empty/>
+        }
+      } else if (c == '<') {
+        return InvalidArgument("'<' inside a tag at offset " + std::to_string(i));
+      }
+    } else if (c == '<' && i + 1 < body.size() && body[i + 1] == '!') {
       const std::string_view rest = body.substr(i);
       if (StartsWith(rest, "<![CDATA[")) {
         const size_t end = body.find("]]>", i);
@@ -173,13 +193,18 @@ Result<Screened> Screen(std::string_view body, size_t max_bytes) {
         continue;
       }
       return InvalidArgument("DTD declarations (<!DOCTYPE, <!ENTITY, ...) are not allowed");
-    }
-    if (c == '<' && i + 1 < body.size() && body[i + 1] == '?') {
+    } else if (c == '<' && i + 1 < body.size() && body[i + 1] == '?') {
       // Processing instructions after the prolog are legal XML but unused by CWMP: skip them.
       const size_t end = body.find("?>", i + 2);
       if (end == std::string_view::npos) return InvalidArgument("unterminated processing instruction");
       i = end + 2;
       continue;
+    } else if (c == '<') {
+      in_tag = true;
+      closing_tag = i + 1 < body.size() && body[i + 1] == '/';
+      if (!closing_tag && ++depth > max_depth) {
+        return InvalidArgument("XML nesting deeper than " + std::to_string(max_depth) + " elements");
+      }
     }
     if (c == '&') {
       const size_t n = CheckReference(body, i);
@@ -187,11 +212,7 @@ Result<Screened> Screen(std::string_view body, size_t max_bytes) {
       i += n;
       continue;
     }
-    if (static_cast<unsigned char>(c) < 0x80) {
-      ++i;
-      continue;
-    }
-    if (latin1) {
+    if (static_cast<unsigned char>(c) < 0x80 || latin1) {
       ++i;
       continue;
     }
@@ -200,6 +221,7 @@ Result<Screened> Screen(std::string_view body, size_t max_bytes) {
     if (n == 0) return InvalidArgument("invalid UTF-8 at offset " + std::to_string(i));
     i += n;
   }
+  if (in_tag) return InvalidArgument("truncated message: end of input inside a tag");
 
   if (latin1) {
     out.owned.reserve(body.size() + body.size() / 8);

@@ -22,9 +22,10 @@ struct Screened {
 
 // Rejects, with a one-line reason: bodies over `max_bytes`, NUL bytes, invalid UTF-8, encodings
 // other than UTF-8/US-ASCII/ISO-8859-1, DTDs (<!DOCTYPE, <!ENTITY, ...), references to undefined
-// entities, character references to NUL/surrogates/out-of-range code points, and anything that does
-// not start with '<'. Linear time, no allocation unless transcoding.
-Result<Screened> Screen(std::string_view body, size_t max_bytes);
+// entities, character references to NUL/surrogates/out-of-range code points, element nesting deeper
+// than `max_depth` (also inside elements the parser would skip), and anything that does not start
+// with '<'. Linear time, no allocation unless transcoding.
+Result<Screened> Screen(std::string_view body, size_t max_bytes, unsigned max_depth);
 
 // True when `s` is valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
 bool IsValidUtf8(std::string_view s);

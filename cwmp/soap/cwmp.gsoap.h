@@ -97,7 +97,7 @@ struct cwmp__InformResponse {
 };
 
 struct cwmp__GetRPCMethods {
-  char __dummy;  // no content; gSOAP needs a member
+  // no content
 };
 
 struct cwmp__GetRPCMethodsResponse {
@@ -138,7 +138,7 @@ struct cwmp__TransferComplete {
 };
 
 struct cwmp__TransferCompleteResponse {
-  char __dummy;
+  // no content
 };
 
 // ---- Faults --------------------------------------------------------------------------------
