@@ -403,6 +403,13 @@ Result<Decoded> Decode(std::string_view body, const DecodeLimits& limits) {
     if (s->header->cwmp__ID) env.id = *s->header->cwmp__ID;
     env.hold_requests = HeaderBool(s->header->cwmp__HoldRequests, decoder, "HoldRequests").value_or(false);
     env.no_more_requests = HeaderBool(s->header->cwmp__NoMoreRequests, decoder, "NoMoreRequests");
+    if (const std::string* t = s->header->cwmp__SessionTimeout) {
+      auto v = ParseUnsigned(*t, std::numeric_limits<uint32_t>::max());
+      if (v && *v > 0) env.session_timeout = static_cast<uint32_t>(*v);
+      else decoder.Warn("SessionTimeout \"" + Clip(*t) + "\" ignored: not a positive number of seconds");
+    }
+    if (s->header->cwmp__SupportedCWMPVersions) env.supported_cwmp_versions = *s->header->cwmp__SupportedCWMPVersions;
+    if (s->header->cwmp__UseCWMPVersion) env.use_cwmp_version = *s->header->cwmp__UseCWMPVersion;
     if (decoder.error()) return *decoder.error();
   }
 
@@ -623,7 +630,22 @@ Result<std::string> Encode(const Envelope& env) {
     no_more = *env.no_more_requests ? "1" : "0";
     header.cwmp__NoMoreRequests = &no_more;
   }
-  const bool has_header = header.cwmp__ID || header.cwmp__HoldRequests || header.cwmp__NoMoreRequests;
+  std::string session_timeout, supported, use_version;
+  if (env.session_timeout) {
+    session_timeout = std::to_string(*env.session_timeout);
+    header.cwmp__SessionTimeout = &session_timeout;
+  }
+  if (env.supported_cwmp_versions) {
+    supported = enc.Text(*env.supported_cwmp_versions, "SupportedCWMPVersions", 64);
+    header.cwmp__SupportedCWMPVersions = &supported;
+  }
+  if (env.use_cwmp_version) {
+    use_version = enc.Text(*env.use_cwmp_version, "UseCWMPVersion", 16);
+    header.cwmp__UseCWMPVersion = &use_version;
+  }
+  const bool has_header = header.cwmp__ID || header.cwmp__HoldRequests || header.cwmp__NoMoreRequests ||
+                          header.cwmp__SessionTimeout || header.cwmp__SupportedCWMPVersions ||
+                          header.cwmp__UseCWMPVersion;
   s->header = has_header ? &header : nullptr;
 
   std::string out;

@@ -155,6 +155,9 @@ struct Envelope {
   std::string id;                         // cwmp:ID; echoed in the answer; "" when absent
   bool hold_requests = false;             // cwmp:HoldRequests (ACS -> CPE)
   std::optional<bool> no_more_requests;   // cwmp:NoMoreRequests (deprecated, tolerated)
+  std::optional<uint32_t> session_timeout;            // cwmp:SessionTimeout, seconds (CWMP 1.3)
+  std::optional<std::string> supported_cwmp_versions; // cwmp:SupportedCWMPVersions, as sent (1.4)
+  std::optional<std::string> use_cwmp_version;        // cwmp:UseCWMPVersion, as sent (1.4)
   Body body;
   bool operator==(const Envelope&) const = default;
 };

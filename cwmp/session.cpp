@@ -57,7 +57,23 @@ Session::Session(Role self, const Clock& clock, SessionConfig config)
 Status Session::Send(const Envelope& envelope) { return Apply(envelope, self_ == Role::kCpe); }
 Status Session::Receive(const Envelope& envelope) { return Apply(envelope, self_ == Role::kAcs); }
 
+Status Session::CheckVersionRules(const Envelope& env) const {
+  if (!version_) return Status::Ok();
+  const std::string v(ToString(*version_));
+  if (const auto* f = std::get_if<Fault>(&env.body); f && !FaultCodeAllowed(f->code, *version_)) {
+    return InvalidArgument("session: fault " + std::to_string(f->code) + " does not exist in CWMP " + v);
+  }
+  if (env.use_cwmp_version && !HeaderAllowed("UseCWMPVersion", *version_)) {
+    return InvalidArgument("session: UseCWMPVersion is not part of CWMP " + v);
+  }
+  if (env.session_timeout && !HeaderAllowed("SessionTimeout", *version_)) {
+    return InvalidArgument("session: SessionTimeout is not part of CWMP " + v);
+  }
+  return Status::Ok();
+}
+
 Status Session::Apply(const Envelope& env, bool from_cpe) {
+  if (Status v = CheckVersionRules(env); !v.ok()) return v;
   Data next = d_;
   Status s = from_cpe ? OnCpeMessage(next, env) : OnAcsMessage(next, env);
   if (!s.ok()) return s;

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "cwmp/messages.h"
+#include "cwmp/version.h"
 
 namespace ruru::cwmp {
 
@@ -96,6 +97,10 @@ class Session {
   bool Expired() const;
   // Updates the idle timeout (e.g. from the Inform's SessionTimeout header, CWMP 1.3+).
   void SetTimeout(std::chrono::seconds timeout) { config_.timeout = timeout; }
+  // The negotiated version; from then on its rules apply (fault 8006 and UseCWMPVersion only in
+  // 1.4, SessionTimeout only from 1.3). Before it is set, no version rule is applied.
+  void SetVersion(CwmpVersion version) { version_ = version; }
+  std::optional<CwmpVersion> version() const { return version_; }
 
  private:
   enum class CpeLast { kNothing, kEmpty, kRequest, kResponse };
@@ -115,12 +120,14 @@ class Session {
   };
   Status OnCpeMessage(Data& d, const Envelope& env) const;
   Status OnAcsMessage(Data& d, const Envelope& env) const;
+  Status CheckVersionRules(const Envelope& env) const;
   Status Apply(const Envelope& env, bool from_cpe);
 
   Role self_;
   const Clock& clock_;
   SessionConfig config_;
   Data d_;
+  std::optional<CwmpVersion> version_;
   Clock::TimePoint last_activity_;
 };
 

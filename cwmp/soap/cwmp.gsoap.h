@@ -25,6 +25,9 @@ struct SOAP_ENV__Header {
   mustUnderstand xsd__string* cwmp__ID 0;
   mustUnderstand xsd__string* cwmp__HoldRequests 0;
   xsd__string* cwmp__NoMoreRequests 0;  // deprecated since CWMP 1.1, tolerated
+  xsd__string* cwmp__SessionTimeout 0;           // CWMP 1.3: seconds, CPE -> ACS
+  xsd__string* cwmp__SupportedCWMPVersions 0;    // CWMP 1.4: "1.0,1.1,1.2,1.3,1.4", CPE -> ACS
+  mustUnderstand xsd__string* cwmp__UseCWMPVersion 0;  // CWMP 1.4: "1.4", ACS -> CPE
 };
 
 // ---- Common structures ---------------------------------------------------------------------
