@@ -119,6 +119,310 @@ struct SetParameterValuesResponse {
   bool operator==(const SetParameterValuesResponse&) const = default;
 };
 
+// ---- Attributes, objects, reboot, reset (ACS -> CPE) ---------------------------------------
+struct GetParameterAttributes {
+  std::vector<std::string> names;  // full or partial paths
+  bool operator==(const GetParameterAttributes&) const = default;
+};
+
+struct ParameterAttribute {
+  std::string name;
+  int notification = 0;                  // 0 off, 1 passive, 2 active, 3-6 (CWMP 1.4 lightweight/light+passive/...)
+  std::vector<std::string> access_list;  // "Subscriber" or vendor values
+  bool operator==(const ParameterAttribute&) const = default;
+};
+
+struct GetParameterAttributesResponse {
+  std::vector<ParameterAttribute> parameters;
+  bool operator==(const GetParameterAttributesResponse&) const = default;
+};
+
+struct SetParameterAttributesStruct {
+  std::string name;  // full or partial path
+  bool notification_change = false;
+  int notification = 0;  // 0-6
+  bool access_list_change = false;
+  std::vector<std::string> access_list;
+  bool operator==(const SetParameterAttributesStruct&) const = default;
+};
+
+struct SetParameterAttributes {
+  std::vector<SetParameterAttributesStruct> parameters;
+  bool operator==(const SetParameterAttributes&) const = default;
+};
+
+struct SetParameterAttributesResponse {
+  bool operator==(const SetParameterAttributesResponse&) const = default;
+};
+
+struct AddObject {
+  std::string object_name;    // partial path ending in '.', e.g. "Device.NAT.PortMapping."
+  std::string parameter_key;  // <= 32
+  bool operator==(const AddObject&) const = default;
+};
+
+struct AddObjectResponse {
+  uint32_t instance_number = 0;
+  int status = 0;  // 0 applied, 1 applied later
+  bool operator==(const AddObjectResponse&) const = default;
+};
+
+struct DeleteObject {
+  std::string object_name;    // instance path ending in '.', e.g. "Device.NAT.PortMapping.3."
+  std::string parameter_key;  // <= 32
+  bool operator==(const DeleteObject&) const = default;
+};
+
+struct DeleteObjectResponse {
+  int status = 0;
+  bool operator==(const DeleteObjectResponse&) const = default;
+};
+
+struct Reboot {
+  std::string command_key;  // reported back in the "M Reboot" event
+  bool operator==(const Reboot&) const = default;
+};
+
+struct RebootResponse {
+  bool operator==(const RebootResponse&) const = default;
+};
+
+struct FactoryReset {
+  bool operator==(const FactoryReset&) const = default;
+};
+
+struct FactoryResetResponse {
+  bool operator==(const FactoryResetResponse&) const = default;
+};
+
+struct ScheduleInform {
+  uint32_t delay_seconds = 0;  // > 0
+  std::string command_key;     // reported back in the "M ScheduleInform" event
+  bool operator==(const ScheduleInform&) const = default;
+};
+
+struct ScheduleInformResponse {
+  bool operator==(const ScheduleInformResponse&) const = default;
+};
+
+// ---- File transfers ------------------------------------------------------------------------
+// File types are open text with standard values; three different lists (see types.h:
+// IsValidDownloadFileType, IsValidUploadFileType, IsValidTransferFileType).
+struct Download {
+  std::string command_key;
+  std::string file_type;  // "1 Firmware Upgrade Image", ..., "X <OUI> <vendor type>"
+  std::string url;        // <= 256
+  std::string username;   // <= 256
+  std::string password;   // <= 256
+  uint32_t file_size = 0;
+  std::string target_file_name;  // <= 256
+  uint32_t delay_seconds = 0;
+  std::string success_url;  // <= 256
+  std::string failure_url;  // <= 256
+  bool operator==(const Download&) const = default;
+};
+
+// Status 0: transfer done (times are real); 1: not yet done, a TransferComplete follows.
+struct DownloadResponse {
+  int status = 0;
+  std::string start_time = "0001-01-01T00:00:00Z";
+  std::string complete_time = "0001-01-01T00:00:00Z";
+  bool operator==(const DownloadResponse&) const = default;
+};
+
+struct Upload {
+  std::string command_key;
+  std::string file_type;  // "1 Vendor Configuration File", "2 Vendor Log File", "3 Vendor Configuration File <i>", ...
+  std::string url;
+  std::string username;
+  std::string password;
+  uint32_t delay_seconds = 0;
+  bool operator==(const Upload&) const = default;
+};
+
+struct UploadResponse {
+  int status = 0;
+  std::string start_time = "0001-01-01T00:00:00Z";
+  std::string complete_time = "0001-01-01T00:00:00Z";
+  bool operator==(const UploadResponse&) const = default;
+};
+
+// A ScheduleDownload time window, in seconds from the moment the CPE received the request.
+struct TimeWindow {
+  uint32_t window_start = 0;
+  uint32_t window_end = 0;
+  std::string window_mode = "1 At Any Time";  // "2 Immediately", "3 When Idle", "4 Confirmation Needed", "X ..."
+  std::string user_message;                   // <= 256, for "4 Confirmation Needed"
+  int32_t max_retries = 0;                    // -1: unlimited
+  bool operator==(const TimeWindow&) const = default;
+};
+
+struct ScheduleDownload {
+  std::string command_key;
+  std::string file_type;  // a download file type
+  std::string url;
+  std::string username;
+  std::string password;
+  uint32_t file_size = 0;
+  std::string target_file_name;
+  std::vector<TimeWindow> time_windows;  // 1 or 2, not overlapping, in order
+  bool operator==(const ScheduleDownload&) const = default;
+};
+
+struct ScheduleDownloadResponse {
+  bool operator==(const ScheduleDownloadResponse&) const = default;
+};
+
+struct CancelTransfer {
+  std::string command_key;
+  bool operator==(const CancelTransfer&) const = default;
+};
+
+struct CancelTransferResponse {
+  bool operator==(const CancelTransferResponse&) const = default;
+};
+
+struct GetQueuedTransfers {
+  bool operator==(const GetQueuedTransfers&) const = default;
+};
+
+// Transfer states: 1 not yet started, 2 in progress, 3 completed.
+struct QueuedTransfer {
+  std::string command_key;
+  int state = 1;
+  bool operator==(const QueuedTransfer&) const = default;
+};
+
+struct GetQueuedTransfersResponse {
+  std::vector<QueuedTransfer> transfers;  // <= 16
+  bool operator==(const GetQueuedTransfersResponse&) const = default;
+};
+
+struct GetAllQueuedTransfers {
+  bool operator==(const GetAllQueuedTransfers&) const = default;
+};
+
+struct AllQueuedTransfer {
+  std::string command_key;
+  int state = 1;
+  bool is_download = true;
+  std::string file_type;  // a transfer file type
+  uint32_t file_size = 0;
+  std::string target_file_name;
+  bool operator==(const AllQueuedTransfer&) const = default;
+};
+
+struct GetAllQueuedTransfersResponse {
+  std::vector<AllQueuedTransfer> transfers;  // <= 16
+  bool operator==(const GetAllQueuedTransfersResponse&) const = default;
+};
+
+// ---- Software modules ----------------------------------------------------------------------
+// One ChangeDUState operation; which fields apply depends on the kind (InstallOpStruct,
+// UpdateOpStruct, UninstallOpStruct, told apart on the wire by xsi:type).
+struct DuOperation {
+  enum class Kind { kInstall, kUpdate, kUninstall };
+  Kind kind = Kind::kInstall;
+  std::string url;                // Install (required), Update
+  std::string uuid;               // all (required for Uninstall)
+  std::string username;           // Install, Update
+  std::string password;           // Install, Update
+  std::string execution_env_ref;  // Install, Uninstall
+  std::string version;            // Update, Uninstall
+  bool operator==(const DuOperation&) const = default;
+};
+
+struct ChangeDUState {
+  std::vector<DuOperation> operations;  // >= 1
+  std::string command_key;
+  bool operator==(const ChangeDUState&) const = default;
+};
+
+struct ChangeDUStateResponse {
+  bool operator==(const ChangeDUStateResponse&) const = default;
+};
+
+// ---- CPE -> ACS reports ----------------------------------------------------------------------
+struct AutonomousTransferComplete {
+  std::string announce_url;  // <= 1024
+  std::string transfer_url;  // <= 1024
+  bool is_download = true;
+  std::string file_type;  // a transfer file type
+  uint32_t file_size = 0;
+  std::string target_file_name;
+  TransferFault fault;
+  std::string start_time;
+  std::string complete_time;
+  bool operator==(const AutonomousTransferComplete&) const = default;
+};
+
+struct AutonomousTransferCompleteResponse {
+  bool operator==(const AutonomousTransferCompleteResponse&) const = default;
+};
+
+struct FileTypeArg {
+  std::string name;   // <= 64
+  std::string value;  // <= 256
+  bool operator==(const FileTypeArg&) const = default;
+};
+
+struct RequestDownload {
+  std::string file_type;
+  std::vector<FileTypeArg> args;  // <= 16
+  bool operator==(const RequestDownload&) const = default;
+};
+
+struct RequestDownloadResponse {
+  bool operator==(const RequestDownloadResponse&) const = default;
+};
+
+struct OpResult {
+  std::string uuid;
+  std::string deployment_unit_ref;
+  std::string version;
+  std::string current_state;  // "Installed", "Uninstalled", "Failed"
+  bool resolved = false;
+  std::string execution_unit_ref_list;  // comma-separated paths
+  std::string start_time;
+  std::string complete_time;
+  TransferFault fault;
+  std::string operation_performed;  // Autonomous... only: "Install", "Update", "Uninstall"
+  bool operator==(const OpResult&) const = default;
+};
+
+struct DUStateChangeComplete {
+  std::vector<OpResult> results;
+  std::string command_key;
+  bool operator==(const DUStateChangeComplete&) const = default;
+};
+
+struct DUStateChangeCompleteResponse {
+  bool operator==(const DUStateChangeCompleteResponse&) const = default;
+};
+
+struct AutonomousDUStateChangeComplete {
+  std::vector<OpResult> results;
+  bool operator==(const AutonomousDUStateChangeComplete&) const = default;
+};
+
+struct AutonomousDUStateChangeCompleteResponse {
+  bool operator==(const AutonomousDUStateChangeCompleteResponse&) const = default;
+};
+
+// Kicked (a web page asking the ACS to act on a kick URL).
+struct Kicked {
+  std::string command;  // <= 32
+  std::string referer;  // <= 64
+  std::string arg;      // <= 256
+  std::string next;     // <= 1024
+  bool operator==(const Kicked&) const = default;
+};
+
+struct KickedResponse {
+  std::string next_url;  // <= 1024
+  bool operator==(const KickedResponse&) const = default;
+};
+
 // ---- Faults --------------------------------------------------------------------------------
 struct SetParameterValuesFault {
   std::string parameter_name;

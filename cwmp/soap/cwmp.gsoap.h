@@ -144,6 +144,306 @@ struct cwmp__TransferCompleteResponse {
   // no content
 };
 
+// ---- Attributes, objects, reboot, reset ---------------------------------------------------
+struct cwmp__GetParameterAttributes {
+  struct cwmp__StringList ParameterNames 0;
+};
+
+struct cwmp__ParameterAttributeStruct {
+  xsd__string Name 0;
+  xsd__string Notification 0;
+  struct cwmp__StringList AccessList 0;
+};
+
+struct cwmp__ParameterAttributeList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__ParameterAttributeStruct> ParameterAttributeStruct 0;
+};
+
+struct cwmp__GetParameterAttributesResponse {
+  struct cwmp__ParameterAttributeList ParameterList 0;
+};
+
+struct cwmp__SetParameterAttributesStruct {
+  xsd__string Name 0;
+  xsd__string NotificationChange 0;
+  xsd__string Notification 0;
+  xsd__string AccessListChange 0;
+  struct cwmp__StringList AccessList 0;
+};
+
+struct cwmp__SetParameterAttributesList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__SetParameterAttributesStruct> SetParameterAttributesStruct 0;
+};
+
+struct cwmp__SetParameterAttributes {
+  struct cwmp__SetParameterAttributesList ParameterList 0;
+};
+
+struct cwmp__SetParameterAttributesResponse {
+  // no content
+};
+
+struct cwmp__AddObject {
+  xsd__string ObjectName 0;
+  xsd__string ParameterKey 0;
+};
+
+struct cwmp__AddObjectResponse {
+  xsd__string InstanceNumber 0;
+  xsd__string Status 0;
+};
+
+struct cwmp__DeleteObject {
+  xsd__string ObjectName 0;
+  xsd__string ParameterKey 0;
+};
+
+struct cwmp__DeleteObjectResponse {
+  xsd__string Status 0;
+};
+
+struct cwmp__Reboot {
+  xsd__string CommandKey 0;
+};
+
+struct cwmp__RebootResponse {
+  // no content
+};
+
+struct cwmp__FactoryReset {
+  // no content
+};
+
+struct cwmp__FactoryResetResponse {
+  // no content
+};
+
+struct cwmp__ScheduleInform {
+  xsd__string DelaySeconds 0;
+  xsd__string CommandKey 0;
+};
+
+struct cwmp__ScheduleInformResponse {
+  // no content
+};
+
+// ---- File transfers ------------------------------------------------------------------------
+struct cwmp__Download {
+  xsd__string CommandKey 0;
+  xsd__string FileType 0;
+  xsd__string URL 0;
+  xsd__string Username 0;
+  xsd__string Password 0;
+  xsd__string FileSize 0;
+  xsd__string TargetFileName 0;
+  xsd__string DelaySeconds 0;
+  xsd__string SuccessURL 0;
+  xsd__string FailureURL 0;
+};
+
+struct cwmp__DownloadResponse {
+  xsd__string Status 0;
+  xsd__string StartTime 0;
+  xsd__string CompleteTime 0;
+};
+
+struct cwmp__Upload {
+  xsd__string CommandKey 0;
+  xsd__string FileType 0;
+  xsd__string URL 0;
+  xsd__string Username 0;
+  xsd__string Password 0;
+  xsd__string DelaySeconds 0;
+};
+
+struct cwmp__UploadResponse {
+  xsd__string Status 0;
+  xsd__string StartTime 0;
+  xsd__string CompleteTime 0;
+};
+
+struct cwmp__TimeWindowStruct {
+  xsd__string WindowStart 0;
+  xsd__string WindowEnd 0;
+  xsd__string WindowMode 0;
+  xsd__string UserMessage 0;
+  xsd__string MaxRetries 0;
+};
+
+struct cwmp__TimeWindowList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__TimeWindowStruct> TimeWindowStruct 0;
+};
+
+struct cwmp__ScheduleDownload {
+  xsd__string CommandKey 0;
+  xsd__string FileType 0;
+  xsd__string URL 0;
+  xsd__string Username 0;
+  xsd__string Password 0;
+  xsd__string FileSize 0;
+  xsd__string TargetFileName 0;
+  struct cwmp__TimeWindowList TimeWindowList 0;
+};
+
+struct cwmp__ScheduleDownloadResponse {
+  // no content
+};
+
+struct cwmp__CancelTransfer {
+  xsd__string CommandKey 0;
+};
+
+struct cwmp__CancelTransferResponse {
+  // no content
+};
+
+struct cwmp__GetQueuedTransfers {
+  // no content
+};
+
+struct cwmp__QueuedTransferStruct {
+  xsd__string CommandKey 0;
+  xsd__string State 0;
+};
+
+struct cwmp__TransferList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__QueuedTransferStruct> QueuedTransferStruct 0;
+};
+
+struct cwmp__GetQueuedTransfersResponse {
+  struct cwmp__TransferList TransferList 0;
+};
+
+struct cwmp__GetAllQueuedTransfers {
+  // no content
+};
+
+struct cwmp__AllQueuedTransferStruct {
+  xsd__string CommandKey 0;
+  xsd__string State 0;
+  xsd__string IsDownload 0;
+  xsd__string FileType 0;
+  xsd__string FileSize 0;
+  xsd__string TargetFileName 0;
+};
+
+struct cwmp__AllTransferList {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__AllQueuedTransferStruct> AllQueuedTransferStruct 0;
+};
+
+struct cwmp__GetAllQueuedTransfersResponse {
+  struct cwmp__AllTransferList TransferList 0;
+};
+
+// ---- Software modules ----------------------------------------------------------------------
+// <Operations xsi:type="cwmp:InstallOpStruct"> ... : the abstract OperationStruct and its three
+// extensions flattened into one struct; the kind comes from xsi:type. Some stacks send the
+// SOAP-array form instead, <Operations><InstallOpStruct>...</InstallOpStruct></Operations>: the
+// nested pointers accept that on input.
+struct cwmp__OperationStruct {
+  @xsd__QName xsi__type 0;
+  struct cwmp__OperationStruct* InstallOpStruct 0;
+  struct cwmp__OperationStruct* UpdateOpStruct 0;
+  struct cwmp__OperationStruct* UninstallOpStruct 0;
+  xsd__string URL 0;
+  xsd__string UUID 0;
+  xsd__string Username 0;
+  xsd__string Password 0;
+  xsd__string ExecutionEnvRef 0;
+  xsd__string Version 0;
+};
+
+struct cwmp__ChangeDUState {
+  std::vector<struct cwmp__OperationStruct> Operations 0;
+  xsd__string CommandKey 0;
+};
+
+struct cwmp__ChangeDUStateResponse {
+  // no content
+};
+
+// ---- CPE -> ACS reports ----------------------------------------------------------------------
+struct cwmp__AutonomousTransferComplete {
+  xsd__string AnnounceURL 0;
+  xsd__string TransferURL 0;
+  xsd__string IsDownload 0;
+  xsd__string FileType 0;
+  xsd__string FileSize 0;
+  xsd__string TargetFileName 0;
+  struct cwmp__FaultStruct FaultStruct 0;
+  xsd__string StartTime 0;
+  xsd__string CompleteTime 0;
+};
+
+struct cwmp__AutonomousTransferCompleteResponse {
+  // no content
+};
+
+struct cwmp__ArgStruct {
+  xsd__string Name 0;
+  xsd__string Value 0;
+};
+
+struct cwmp__FileTypeArg {
+  @xsd__string SOAP_ENC__arrayType 0;
+  std::vector<struct cwmp__ArgStruct> ArgStruct 0;
+};
+
+struct cwmp__RequestDownload {
+  xsd__string FileType 0;
+  struct cwmp__FileTypeArg FileTypeArg 0;
+};
+
+struct cwmp__RequestDownloadResponse {
+  // no content
+};
+
+struct cwmp__OpResultStruct {
+  xsd__string UUID 0;
+  xsd__string DeploymentUnitRef 0;
+  xsd__string Version 0;
+  xsd__string CurrentState 0;
+  xsd__string Resolved 0;
+  xsd__string ExecutionUnitRefList 0;
+  xsd__string StartTime 0;
+  xsd__string CompleteTime 0;
+  struct cwmp__FaultStruct Fault 0;
+  xsd__string OperationPerformed 0;  // AutonOpResultStruct only
+};
+
+struct cwmp__DUStateChangeComplete {
+  std::vector<struct cwmp__OpResultStruct> Results 0;
+  xsd__string CommandKey 0;
+};
+
+struct cwmp__DUStateChangeCompleteResponse {
+  // no content
+};
+
+struct cwmp__AutonomousDUStateChangeComplete {
+  std::vector<struct cwmp__OpResultStruct> Results 0;
+};
+
+struct cwmp__AutonomousDUStateChangeCompleteResponse {
+  // no content
+};
+
+struct cwmp__Kicked {
+  xsd__string Command 0;
+  xsd__string Referer 0;
+  xsd__string Arg 0;
+  xsd__string Next 0;
+};
+
+struct cwmp__KickedResponse {
+  xsd__string NextURL 0;
+};
+
 // ---- Faults --------------------------------------------------------------------------------
 struct cwmp__SetParameterValuesFault {
   xsd__string ParameterName 0;
