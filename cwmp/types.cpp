@@ -400,4 +400,82 @@ std::string_view StandardFaultText(uint32_t code) {
   return {};
 }
 
+// ---- File transfers ------------------------------------------------------------------------
+namespace {
+
+constexpr std::string_view kDownloadTypes[] = {"1 Firmware Upgrade Image", "2 Web Content",
+                                               "3 Vendor Configuration File", "4 Tone File", "5 Ringer File"};
+constexpr std::string_view kUploadTypes[] = {"1 Vendor Configuration File", "2 Vendor Log File"};
+constexpr std::string_view kUploadIndexed[] = {"3 Vendor Configuration File ", "4 Vendor Log File "};
+constexpr std::string_view kTransferTypes[] = {"1 Firmware Upgrade Image", "2 Web Content",
+                                               "3 Vendor Configuration File", "4 Vendor Log File",
+                                               "4 Tone File", "5 Ringer File"};
+constexpr std::string_view kTransferIndexed[] = {"6 Vendor Configuration File ", "7 Vendor Log File "};
+
+// "X <token> <something>": vendor-defined, valid in every open list.
+bool IsVendorForm(std::string_view s) {
+  if (s.size() < 5 || s.substr(0, 2) != "X ") return false;
+  const size_t space = s.find(' ', 2);
+  if (space == std::string_view::npos || space == 2 || space + 1 >= s.size()) return false;
+  for (size_t i = 2; i < space; ++i) {
+    if (s[i] == '\t') return false;
+  }
+  return true;
+}
+
+// "<prefix><positive integer>"
+bool IsIndexed(std::string_view s, std::string_view prefix) {
+  if (s.substr(0, prefix.size()) != prefix) return false;
+  const std::string_view n = s.substr(prefix.size());
+  if (n.empty() || n[0] == '0' || n.size() > 9) return false;
+  for (char c : n) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsValidFileType(std::string_view t, FileTypeList list) {
+  if (t.empty() || t.size() > 64) return false;
+  if (IsVendorForm(t)) return true;
+  switch (list) {
+    case FileTypeList::kDownload:
+      for (auto s : kDownloadTypes) if (t == s) return true;
+      return false;
+    case FileTypeList::kUpload:
+      for (auto s : kUploadTypes) if (t == s) return true;
+      for (auto p : kUploadIndexed) if (IsIndexed(t, p)) return true;
+      return false;
+    case FileTypeList::kTransfer:
+      for (auto s : kTransferTypes) if (t == s) return true;
+      for (auto p : kTransferIndexed) if (IsIndexed(t, p)) return true;
+      return false;
+  }
+  return false;
+}
+
+std::vector<std::string_view> StandardFileTypes(FileTypeList list) {
+  switch (list) {
+    case FileTypeList::kDownload: return {std::begin(kDownloadTypes), std::end(kDownloadTypes)};
+    case FileTypeList::kUpload:
+      return {"1 Vendor Configuration File", "2 Vendor Log File", "3 Vendor Configuration File N", "4 Vendor Log File N"};
+    case FileTypeList::kTransfer:
+      return {"1 Firmware Upgrade Image", "2 Web Content", "3 Vendor Configuration File", "4 Vendor Log File",
+              "4 Tone File", "5 Ringer File", "6 Vendor Configuration File N", "7 Vendor Log File N"};
+  }
+  return {};
+}
+
+bool IsValidWindowMode(std::string_view mode) {
+  for (std::string_view m : {"1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed"}) {
+    if (mode == m) return true;
+  }
+  return mode.size() <= 64 && IsVendorForm(mode);
+}
+
+bool IsValidDeploymentUnitState(std::string_view state) {
+  return state == "Installed" || state == "Uninstalled" || state == "Failed";
+}
+
 }  // namespace ruru::cwmp

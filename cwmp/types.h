@@ -133,6 +133,29 @@ FaultRange FaultRangeOf(uint32_t code);
 // The standard text ("Method not supported", ...) or "" when the code has none.
 std::string_view StandardFaultText(uint32_t code);
 
+// ---- File transfers ------------------------------------------------------------------------
+// Three different file-type lists, kept apart: Download ("1 Firmware Upgrade Image" ...
+// "5 Ringer File"), Upload ("1 Vendor Configuration File", "2 Vendor Log File",
+// "3 Vendor Configuration File <i>", "4 Vendor Log File <i>"), and the transfer types reported by
+// AutonomousTransferComplete / GetAllQueuedTransfers. Vendor types "X <OUI> <name>" and
+// "X <vendor> <name>" are valid in every list.
+enum class FileTypeList { kDownload, kUpload, kTransfer };
+bool IsValidFileType(std::string_view file_type, FileTypeList list);
+// The standard (non-vendor) file types of a list; the "<i>" forms are shown with a literal "N".
+std::vector<std::string_view> StandardFileTypes(FileTypeList list);
+
+// ScheduleDownload window modes: "1 At Any Time", "2 Immediately", "3 When Idle",
+// "4 Confirmation Needed", or a vendor "X ..." mode.
+bool IsValidWindowMode(std::string_view mode);
+
+// Parameter attribute notification values: 0 off, 1 passive, 2 active, 3 passive lightweight,
+// 4 passive with passive lightweight, 5 active lightweight, 6 passive with active lightweight.
+inline bool IsValidNotification(int n) { return n >= 0 && n <= 6; }
+// Transfer states of Get(All)QueuedTransfers: 1 not yet started, 2 in progress, 3 completed.
+inline bool IsValidTransferState(int s) { return s >= 1 && s <= 3; }
+// Deployment unit states reported by DUStateChangeComplete.
+bool IsValidDeploymentUnitState(std::string_view state);
+
 // Schema limits enforced when encoding.
 inline constexpr size_t kMaxCommandKey = 32;
 inline constexpr size_t kMaxParameterKey = 32;
