@@ -174,15 +174,22 @@ class Decoder {
   uint32_t Uint(const std::string& text, std::string_view what, bool required, uint32_t fallback) {
     auto v = ParseUnsigned(text, std::numeric_limits<uint32_t>::max());
     if (v) return static_cast<uint32_t>(*v);
-    if (required) Fail(std::string(what) + ": " + v.error().message);
-    else if (!text.empty()) Warn(std::string(what) + ": " + v.error().message + ", using " + std::to_string(fallback));
+    if (required && text.empty()) {
+      Fail(std::string(what) + " is missing or empty (elements inside CWMP messages are unqualified)");
+    } else if (required) {
+      Fail(std::string(what) + ": " + v.error().message);
+    }
+    else if (!text.empty()) {
+      Warn(std::string(what) + ": " + v.error().message + ", using " + std::to_string(fallback));
+    }
     return fallback;
   }
 
   bool Bool(const std::string& text, std::string_view what) {
     auto v = ParseBoolean(text);
     if (v) return *v;
-    Fail(std::string(what) + ": " + v.error().message);
+    if (text.empty()) Fail(std::string(what) + " is missing or empty (elements inside CWMP messages are unqualified)");
+    else Fail(std::string(what) + ": " + v.error().message);
     return false;
   }
 
@@ -286,12 +293,19 @@ class Decoder {
     if (const size_t colon = code.find(':'); colon != std::string_view::npos) code.remove_prefix(colon + 1);
     out.faultcode = std::string(code);
     out.faultstring = in.faultstring;
-    const cwmp__Fault* detail = in.detail && in.detail->cwmp__Fault_ ? in.detail->cwmp__Fault_ : in.cwmp__Fault_;
+    const cwmp__Fault* detail = nullptr;
+    if (in.detail && in.detail->cwmp__Fault_) {
+      detail = in.detail->cwmp__Fault_;
+    } else if (in.SOAP_ENV__detail && in.SOAP_ENV__detail->cwmp__Fault_) {
+      detail = in.SOAP_ENV__detail->cwmp__Fault_;
+    } else if (in.cwmp__Fault_) {
+      detail = in.cwmp__Fault_;
+      Warn("cwmp:Fault found outside <detail>");
+    }
     if (detail == nullptr) {
       Fail("SOAP Fault without a cwmp:Fault detail");
       return out;
     }
-    if (in.detail == nullptr || in.detail->cwmp__Fault_ == nullptr) Warn("cwmp:Fault found outside <detail>");
     out.code = Uint(detail->FaultCode, "Fault/FaultCode", true, 0);
     out.message = detail->FaultString;
     if (detail->SetParameterValuesFault.size() > limits_.max_array_items) {

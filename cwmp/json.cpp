@@ -100,9 +100,29 @@ void Fields(auto& f, Is<Fault> auto& m) {
   f("set_parameter_values_faults", m.set_parameter_values_faults);
 }
 
+// ---- The envelope: SOAP header fields; "rpc" and "body" are added around them ----------------
+// Optional header fields (std::optional) are written only when set.
+void HeaderFields(auto& f, Is<Envelope> auto& m) {
+  f("namespace", m.ns);
+  f("id", m.id);
+  f("hold_requests", m.hold_requests);
+  f("no_more_requests", m.no_more_requests);
+  f("session_timeout", m.session_timeout);
+  f("supported_cwmp_versions", m.supported_cwmp_versions);
+  f("use_cwmp_version", m.use_cwmp_version);
+}
+// Names every member of Envelope, so a field added there fails to compile here until
+// HeaderFields() maps it ("body" is handled by ToJson and ReadEnvelope).
+[[maybe_unused]] void AllEnvelopeMembersAreMapped(const Envelope& e) {
+  [[maybe_unused]] const auto& [ns, id, hold_requests, no_more_requests, session_timeout, supported_cwmp_versions,
+                                use_cwmp_version, body] = e;
+}
+
 class FieldWriter;
 template <typename T>
-concept HasFields = requires(FieldWriter& f, const T& m) { Fields(f, m); };
+concept HasFields = requires(FieldWriter& f, const T& m) {
+  Fields(f, m);
+};
 
 // ---- Small helpers for one-line error messages ----------------------------------------------
 // JSON-quoted (so a control character cannot break the line) and clipped.
@@ -150,6 +170,10 @@ class FieldWriter {
   template <typename T>
   void operator()(const char* key, const T& member) {
     object_[key] = Write(member);
+  }
+  template <typename T>
+  void operator()(const char* key, const std::optional<T>& member) {
+    if (member) object_[key] = Write(*member);
   }
   template <typename T>
   void Required(const char* key, const T& member) {
@@ -286,8 +310,7 @@ void Read(Reader& r, const Json& j, const std::string& path, T& out);
 
 // Reads `key` of `object` (already known to be an object) into `member` if present.
 template <typename T>
-void ReadKey(Reader& r, const Json& object, const std::string& path, std::string_view key, T& member,
-             bool required) {
+void ReadKey(Reader& r, const Json& object, const std::string& path, std::string_view key, T& member, bool required) {
   const auto it = object.find(key);
   if (it != object.end()) {
     Read(r, *it, ChildPath(path, key), member);
@@ -385,19 +408,18 @@ bool ReadBody(Reader& r, std::string_view rpc, const Json& body, Body& out, cons
   return (ReadBodyAs<T>(r, rpc, body, out) || ...);
 }
 
-const std::vector<std::string_view> kEnvelopeKeys = {"namespace", "id",   "hold_requests", "no_more_requests",
-                                                     "rpc",       "body", "warnings"};
-
 Result<Envelope> ReadEnvelope(const Json& json) {
   if (!json.is_object()) return InvalidArgument("expected a JSON object at the top level, got " + Describe(json));
+  Envelope env;
   Reader r;
   const std::string top;
-  RejectUnknownKeys(r, json, top, kEnvelopeKeys);
-  Envelope env;
-  ReadKey(r, json, top, "namespace", env.ns, false);
-  ReadKey(r, json, top, "id", env.id, false);
-  ReadKey(r, json, top, "hold_requests", env.hold_requests, false);
-  ReadKey(r, json, top, "no_more_requests", env.no_more_requests, false);
+  KeyCollector keys;
+  HeaderFields(keys, env);
+  keys.keys.insert(keys.keys.end(), {"rpc", "body", "warnings"});
+  RejectUnknownKeys(r, json, top, keys.keys);
+  if (r.failed()) return r.error();
+  FieldReader header(r, json, top);
+  HeaderFields(header, env);
   std::vector<std::string> warnings;  // output of ToJson(Decoded): checked, then ignored
   ReadKey(r, json, top, "warnings", warnings, false);
   std::string rpc;
@@ -427,10 +449,8 @@ std::string WithoutExceptionId(const char* what) {
 
 Json ToJson(const Envelope& envelope) {
   Json out = Json::object();
-  out["namespace"] = Write(envelope.ns);
-  out["id"] = envelope.id;
-  out["hold_requests"] = envelope.hold_requests;
-  if (envelope.no_more_requests) out["no_more_requests"] = *envelope.no_more_requests;
+  FieldWriter header(out);
+  HeaderFields(header, envelope);
   out["rpc"] = std::string(RpcName(envelope.body));
   out["body"] = std::visit(
       [](const auto& body) {
@@ -463,15 +483,14 @@ Result<Envelope> EnvelopeFromJsonText(std::string_view text) {
   std::vector<std::set<std::string>> open_objects;
   std::optional<std::string> duplicate;
   auto track_keys = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start: open_objects.emplace_back(); break;
-      case Json::parse_event_t::object_end: open_objects.pop_back(); break;
-      case Json::parse_event_t::key:
-        if (!open_objects.back().insert(parsed.get<std::string>()).second && !duplicate) {
-          duplicate = parsed.get<std::string>();
-        }
-        break;
-      default: break;
+    if (event == Json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Json::parse_event_t::object_end) {
+      open_objects.pop_back();
+    } else if (event == Json::parse_event_t::key) {
+      if (!open_objects.back().insert(parsed.get<std::string>()).second && !duplicate) {
+        duplicate = parsed.get<std::string>();
+      }
     }
     return true;
   };

@@ -3,7 +3,9 @@
 //
 // Shape, keys in this order:
 //   {"namespace": "urn:dslforum-org:cwmp-1-0", "id": "...", "hold_requests": false,
-//    "no_more_requests": true,          (only when the header carried it)
+//    "no_more_requests": true,          (this and the next three only when the header carried them)
+//    "session_timeout": 60,             (CWMP 1.3)
+//    "supported_cwmp_versions": "1.0,1.1,1.2,1.3,1.4", "use_cwmp_version": "1.4",  (CWMP 1.4, as sent)
 //    "rpc": "Inform",                   (the schema element name; "Fault" for a SOAP fault, "" for Empty)
 //    "body": {...},                     (the message fields in snake_case; {} for Empty)
 //    "warnings": ["..."]}               (only from ToJson(const Decoded&))

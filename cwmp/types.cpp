@@ -203,8 +203,23 @@ bool IsValidDateTime(std::string_view s) {
     return true;
   };
   if (i >= s.size() || s[i] != '-') return false;
+  const std::string_view year_text = s.substr(s[0] == '-' ? 1 : 0, y);
   ++i;
-  if (!two('-', 1, 12) || !two('T', 1, 31) || !two(':', 0, 24) || !two(':', 0, 59) || !two(0, 0, 60)) return false;
+  const size_t month_at = i;
+  if (!two('-', 1, 12) || !two('T', 1, 31)) return false;
+  const int month = (s[month_at] - '0') * 10 + (s[month_at + 1] - '0');
+  const int day = (s[month_at + 3] - '0') * 10 + (s[month_at + 4] - '0');
+  int64_t year = 0;
+  for (char c : year_text.substr(year_text.size() > 9 ? year_text.size() - 9 : 0)) year = year * 10 + (c - '0');
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  const size_t time_at = i;
+  if (!two(':', 0, 24) || !two(':', 0, 59) || !two(0, 0, 59)) return false;
+  // 24:00:00 is the only time with hour 24.
+  if (s[time_at] == '2' && s[time_at + 1] == '4' && (s.substr(time_at + 3, 2) != "00" || s.substr(time_at + 6, 2) != "00")) {
+    return false;
+  }
   if (i < s.size() && s[i] == '.') {
     ++i;
     const size_t start = i;
@@ -304,7 +319,7 @@ Result<ParameterPath> ParameterPath::Parse(std::string_view text, bool allow_emp
     return p;
   }
   if (text.size() > kMaxLength) {
-    return InvalidArgument("parameter path longer than " + std::to_string(kMaxLength) + " characters");
+    return InvalidArgument("parameter path " + Quoted(text) + " longer than " + std::to_string(kMaxLength) + " characters");
   }
   size_t i = 0;
   size_t index = 0;

@@ -463,11 +463,12 @@ struct cwmp__FaultDetail {
 };
 
 // <SOAP-ENV:Fault>. faultcode is a plain string: sloppy stacks send it unqualified ("Client").
-// An unqualified expected tag matches the element in any namespace, so "detail" also accepts
-// <SOAP-ENV:detail>; some stacks put <cwmp:Fault> straight into the Fault, hence cwmp__Fault_.
+// The detail comes as <detail> (SOAP 1.1), or qualified as <SOAP-ENV:detail>; some stacks put
+// <cwmp:Fault> straight into the Fault, hence cwmp__Fault_.
 struct cwmp__SoapFault {
   xsd__string faultcode 0;
   xsd__string faultstring 0;
   struct cwmp__FaultDetail* detail 0;
+  struct cwmp__FaultDetail* SOAP_ENV__detail 0;
   struct cwmp__Fault* cwmp__Fault_ 0;
 };
