@@ -396,7 +396,8 @@ Result<Decoded> Decode(std::string_view body, const DecodeLimits& limits) {
   s->maxlevel = limits.max_depth;
   s->maxlength = static_cast<long>(limits.max_string_bytes);
   s->maxoccurs = limits.max_array_items;
-  s->recv_maxlength = limits.max_body_bytes * 2 + 16;  // after transcoding Latin-1 may double
+  // After transcoding, Latin-1 may double in size; saturate rather than overflow.
+  s->recv_maxlength = xml.size() < (std::numeric_limits<size_t>::max() - 16) ? xml.size() + 16 : xml.size();
   InputCursor cursor{xml.data(), xml.size()};
   s->user = &cursor;
   s->frecv = RecvFromCursor;
@@ -680,7 +681,10 @@ Result<std::string> Encode(const Envelope& env) {
         if constexpr (std::is_same_v<B, Empty>) {
         } else if constexpr (std::is_same_v<B, Fault>) {
           cwmp__SoapFault f;
-          f.faultcode = "SOAP-ENV:" + enc.Text(body.faultcode, "faultcode");
+          std::string_view code = body.faultcode;
+          if (const size_t colon = code.find(':'); colon != std::string_view::npos) code.remove_prefix(colon + 1);
+          if (code != "Client" && code != "Server") enc.Fail("faultcode must be Client or Server");
+          f.faultcode = "SOAP-ENV:" + std::string(code);
           f.faultstring = enc.Text(body.faultstring, "faultstring");
           auto* detail = soap_new_cwmp__FaultDetail(s);
           detail->cwmp__Fault_ = soap_new_cwmp__Fault(s);

@@ -43,7 +43,7 @@ Json ToJson(const Decoded& decoded);
 // output of ToJson is valid input. Only the JSON mapping is checked here; schema limits
 // (CommandKey length, parameter paths) are Encode's.
 // Errors are kInvalidArgument with one line naming the field, e.g.
-// "body.parameters[3].value: expected a string, got number". Never throws.
+// "body.parameters[3].value: expected a string, got 42". Never throws.
 Result<Envelope> EnvelopeFromJson(const Json& json);
 
 // Parses JSON text, then EnvelopeFromJson. A syntax error or a duplicate key in an object (which

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# The whole test harness, as CI runs it (.ci/run) — see docs/testing.md.
+#
+#   1. deploy/install-deps.sh (no network when everything is installed)
+#   2. gcc RelWithDebInfo build in build/, then ctest -L 'unit|pg|e2e' against a private,
+#      throw-away PostgreSQL 15 cluster (RURU_TEST_PG_DSN points at it)
+#   3. clang ASan+UBSan build with the libFuzzer targets in build-asan/, ctest -L 'unit|pg|e2e'
+#      again, then the bounded fuzz runs (ctest -L fuzz)
+#
+# Environment:
+#   RURU_SKIP_ASAN=1        skip step 3
+#   RURU_FUZZ_SECONDS=N     how long each fuzz test runs (default 60); passed on to ctest
+#   RURU_JOBS=N             build and ctest parallelism (default: nproc)
+#   RURU_CTEST_ARGS="..."   extra ctest arguments for the unit|pg|e2e runs, e.g. "-R Migrator"
+#
+# The PostgreSQL cluster lives in a mktemp directory under /tmp (so the postgres user can reach
+# it even when the checkout is under a 0700 directory such as /root) and is stopped and removed
+# on exit, whatever the outcome. Exits non-zero if any step fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JOBS="${RURU_JOBS:-$(nproc)}"
+FUZZ_SECONDS="${RURU_FUZZ_SECONDS:-60}"
+SKIP_ASAN="${RURU_SKIP_ASAN:-0}"
+read -r -a EXTRA_CTEST_ARGS <<<"${RURU_CTEST_ARGS:-}"
+PG_BIN=/usr/lib/postgresql/15/bin
+TEST_LABELS='^(unit|pg|e2e)$'
+export RURU_FUZZ_SECONDS="$FUZZ_SECONDS"
+
+SUMMARY=()
+FAILED=0
+PG_TMP=""
+PG_PID=""
+CHILD=""
+CURRENT_STAGE=""
+START_TIME=$SECONDS
+
+log() { printf '\n=== run.sh: %s\n' "$*"; }
+
+# stage <name> <command...>: runs the command, records ok/FAILED and the time it took.
+stage() {
+  local name="$1" t0=$SECONDS rc=0
+  shift
+  log "$name"
+  CURRENT_STAGE="$name"
+  "$@" || rc=$?
+  CURRENT_STAGE=""
+  if [[ $rc -eq 0 ]]; then
+    SUMMARY+=("ok      $name ($((SECONDS - t0))s)")
+  else
+    SUMMARY+=("FAILED  $name (exit $rc, $((SECONDS - t0))s)")
+    FAILED=1
+  fi
+  return $rc
+}
+
+# run <command...>: runs an external command in its own process group and waits for it. Bash
+# delays traps while a foreground child runs and drops a SIGINT that the child handles itself (as
+# ctest does), so Ctrl-C would not stop this script; `wait` is interrupted by trapped signals at
+# once. The traps then stop the whole group (the command and e.g. the tests ctest started), so an
+# interrupted run leaves no test process behind. perl restores SIGINT/SIGQUIT, which bash ignores
+# in background children.
+run() {
+  perl -e 'setpgrp(0, 0); $SIG{INT} = $SIG{QUIT} = "DEFAULT";
+           exec { $ARGV[0] } @ARGV or die "run.sh: cannot run $ARGV[0]: $!\n"' -- "$@" &
+  CHILD=$!
+  local rc=0
+  wait "$CHILD" || rc=$?
+  CHILD=""
+  return $rc
+}
+
+# Stops the process group of an interrupted run(): SIGINT (ctest then stops its tests), SIGTERM
+# after 5 s, SIGKILL after 10 s.
+stop_child_group() {
+  local group="$1" i
+  kill -INT -- "-$group" 2>/dev/null || return 0
+  for i in {1..20}; do
+    kill -0 -- "-$group" 2>/dev/null || return 0
+    [[ $i -eq 10 ]] && kill -TERM -- "-$group" 2>/dev/null
+    sleep 0.5
+  done
+  kill -KILL -- "-$group" 2>/dev/null || true
+}
+
+# Runs a command as the postgres user (as root), from / so that a 0700 working directory does not
+# trip initdb and pg_ctl. As another user, runs it as that user.
+as_pg() {
+  if [[ $EUID -eq 0 ]]; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    (cd / && "$@")
+  fi
+}
+
+stop_cluster() {
+  local dir="$1" pid=""
+  [[ -f "$dir/data/postmaster.pid" ]] && pid="$(head -n1 "$dir/data/postmaster.pid" 2>/dev/null || true)"
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/data" stop -m immediate -w -t 30 >/dev/null 2>&1 || true
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+}
+
+print_summary() {
+  echo
+  echo "=== run.sh summary ($((SECONDS - START_TIME))s)"
+  local line
+  for line in "${SUMMARY[@]}"; do echo "  $line"; done
+  if [[ $FAILED -eq 0 && ${#SUMMARY[@]} -gt 0 ]]; then echo "=== run.sh: all steps passed"; else echo "=== run.sh: FAILED"; fi
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  [[ -n "$CHILD" ]] && stop_child_group "$CHILD"
+  if [[ -n "$PG_TMP" ]]; then
+    stop_cluster "$PG_TMP"
+    rm -rf "$PG_TMP"
+    echo "run.sh: PostgreSQL test cluster stopped and removed"
+  fi
+  [[ -n "$CURRENT_STAGE" ]] && SUMMARY+=("STOPPED $CURRENT_STAGE (exit $rc)")
+  [[ $rc -ne 0 ]] && FAILED=1
+  print_summary
+  exit $(( rc != 0 ? rc : FAILED ))
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+trap 'echo "run.sh: terminated" >&2; exit 143' TERM
+
+# A run killed with SIGKILL could not clean up. Its cluster is recognisable by the owner.pid file
+# of a process that no longer exists: stop that postmaster (by its pid file) and remove the dir.
+reap_stale_clusters() {
+  local dir owner
+  for dir in /tmp/ruru-test-pg.*; do
+    [[ -f "$dir/owner.pid" ]] || continue
+    owner="$(cat "$dir/owner.pid" 2>/dev/null || true)"
+    if [[ -n "$owner" ]] && ! kill -0 "$owner" 2>/dev/null; then
+      echo "run.sh: removing stale test cluster $dir (its run.sh, pid $owner, is gone)"
+      stop_cluster "$dir"
+      rm -rf "$dir"
+    fi
+  done
+}
+
+port_in_use() {
+  local port="$1"
+  [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]] && return 0
+  [[ -e "/tmp/.s.PGSQL.$port" || -e "/var/run/postgresql/.s.PGSQL.$port" ]] && return 0
+  ss -Hlx 2>/dev/null | grep -q "\.s\.PGSQL\.$port\b" && return 0
+  return 1
+}
+
+pick_port() {
+  local base=$((54320 + RANDOM % 1000)) i port
+  for ((i = 0; i < 1000; i++)); do
+    port=$((base + i))
+    if ! port_in_use "$port"; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "run.sh: no free port for PostgreSQL in $base..$((base + 999))" >&2
+  return 1
+}
+
+start_cluster() {
+  reap_stale_clusters
+  # Called from stage(), where errexit is off: every step that matters checks itself.
+  PG_TMP="$(mktemp -d /tmp/ruru-test-pg.XXXXXX)" || return 1
+  echo $$ >"$PG_TMP/owner.pid" || return 1
+  chmod 0700 "$PG_TMP" || return 1
+  if [[ $EUID -eq 0 ]]; then chown postgres:postgres "$PG_TMP" || return 1; fi
+  local port
+  port="$(pick_port)" || return 1
+
+  as_pg "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync \
+    >"$PG_TMP/initdb.log" 2>&1 || { cat "$PG_TMP/initdb.log"; return 1; }
+  # Durability is worthless for a throw-away cluster; these make CREATE DATABASE and commits fast.
+  cat >>"$PG_TMP/data/postgresql.conf" <<CONF
+
+# tests/run.sh: private throw-away cluster, unix socket only
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$PG_TMP'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 100
+CONF
+  [[ $? -eq 0 ]] || return 1
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/postgres.log" -w -t 60 start >/dev/null; then
+    cat "$PG_TMP/postgres.log" >&2
+    return 1
+  fi
+  PG_PID="$(head -n1 "$PG_TMP/data/postmaster.pid")"
+  export RURU_TEST_PG_DSN="postgresql://postgres@/postgres?host=$PG_TMP&port=$port"
+  "$PG_BIN/psql" "$RURU_TEST_PG_DSN" -XAtqc 'SELECT version()' || return 1
+  echo "run.sh: RURU_TEST_PG_DSN=$RURU_TEST_PG_DSN (postmaster pid $PG_PID)"
+}
+
+# configure <build dir> <cmake args...>: Ninja for a fresh build dir if available; an existing
+# dir keeps its generator.
+configure() {
+  local dir="$1"
+  shift
+  local generator=()
+  if [[ ! -f "$dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
+  run cmake -S "$ROOT" -B "$dir" "${generator[@]}" "$@"
+}
+
+run_tests() {
+  local dir="$1"
+  shift
+  run ctest --test-dir "$dir" --output-on-failure --no-tests=error -L "$TEST_LABELS" -j "$JOBS" \
+    --timeout 600 "${EXTRA_CTEST_ARGS[@]}" "$@"
+}
+
+run_fuzz() {
+  local dir="$1"
+  if [[ -z "$(ctest --test-dir "$dir" -N -L '^fuzz$' | grep -E '^ *Test +#' || true)" ]]; then
+    echo "run.sh: no fuzz tests registered (tests/fuzz); nothing to run"
+    return 0
+  fi
+  run ctest --test-dir "$dir" --output-on-failure -L '^fuzz$' -j "$JOBS" --timeout $((FUZZ_SECONDS * 3 + 120))
+}
+
+cd "$ROOT"
+stage "install dependencies" run "$ROOT/deploy/install-deps.sh" || exit 1
+
+stage "configure gcc (build/)" configure "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ -DRURU_TESTS=ON -DRURU_SANITIZE=OFF -DRURU_FUZZ=OFF || exit 1
+stage "build gcc" run cmake --build "$ROOT/build" -j "$JOBS" || exit 1
+
+stage "start PostgreSQL 15 test cluster" start_cluster || exit 1
+
+stage "tests gcc (unit|pg|e2e)" run_tests "$ROOT/build" || true
+
+if [[ "$SKIP_ASAN" == 1 ]]; then
+  SUMMARY+=("skipped sanitizer pass (RURU_SKIP_ASAN=1)")
+else
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  if stage "configure clang ASan+UBSan (build-asan/)" configure "$ROOT/build-asan" \
+       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+       -DRURU_TESTS=ON -DRURU_SANITIZE=ON -DRURU_FUZZ=ON -DRURU_BENCH=OFF &&
+     stage "build clang ASan+UBSan" run cmake --build "$ROOT/build-asan" -j "$JOBS"; then
+    stage "tests ASan+UBSan (unit|pg|e2e)" run_tests "$ROOT/build-asan" || true
+    stage "fuzz (${FUZZ_SECONDS}s per target)" run_fuzz "$ROOT/build-asan" || true
+  fi
+fi
+
+exit "$FAILED"
