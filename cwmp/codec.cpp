@@ -318,6 +318,275 @@ class Decoder {
     return out;
   }
 
+  // ---- attributes, objects, reboot, reset ----
+  std::vector<std::string> AccessList(const cwmp__StringList& in) { return Strings(in, "AccessList"); }
+  int Notification(const std::string& text) {
+    const uint32_t n = Uint(text, "Notification", true, 0);
+    if (!IsValidNotification(static_cast<int>(n))) Fail("Notification must be 0 to 6, got " + Clip(text));
+    return static_cast<int>(n);
+  }
+  int Status01(const std::string& text, std::string_view what) {
+    const uint32_t status = Uint(text, what, true, 0);
+    if (status > 1) Fail(std::string(what) + " must be 0 or 1");
+    return static_cast<int>(status);
+  }
+  Body Map(const cwmp__GetParameterAttributes& in) {
+    return GetParameterAttributes{Strings(in.ParameterNames, "ParameterNames")};
+  }
+  Body Map(const cwmp__GetParameterAttributesResponse& in) {
+    CheckArray(in.ParameterList.SOAP_ENC__arrayType, in.ParameterList.ParameterAttributeStruct.size(), "ParameterList");
+    GetParameterAttributesResponse out;
+    out.parameters.reserve(in.ParameterList.ParameterAttributeStruct.size());
+    for (const auto& p : in.ParameterList.ParameterAttributeStruct) {
+      out.parameters.push_back({p.Name, Notification(p.Notification), AccessList(p.AccessList)});
+    }
+    return out;
+  }
+  Body Map(const cwmp__SetParameterAttributes& in) {
+    CheckArray(in.ParameterList.SOAP_ENC__arrayType, in.ParameterList.SetParameterAttributesStruct.size(), "ParameterList");
+    SetParameterAttributes out;
+    for (const auto& p : in.ParameterList.SetParameterAttributesStruct) {
+      SetParameterAttributesStruct s;
+      s.name = p.Name;
+      s.notification_change = Bool(p.NotificationChange, "NotificationChange");
+      s.notification = Notification(p.Notification);
+      s.access_list_change = Bool(p.AccessListChange, "AccessListChange");
+      s.access_list = AccessList(p.AccessList);
+      out.parameters.push_back(std::move(s));
+    }
+    return out;
+  }
+  Body Map(const cwmp__SetParameterAttributesResponse&) { return SetParameterAttributesResponse{}; }
+  Body Map(const cwmp__AddObject& in) {
+    MaxLen(in.ParameterKey, kMaxParameterKey, "ParameterKey");
+    return AddObject{in.ObjectName, in.ParameterKey};
+  }
+  Body Map(const cwmp__AddObjectResponse& in) {
+    return AddObjectResponse{Uint(in.InstanceNumber, "InstanceNumber", true, 0), Status01(in.Status, "Status")};
+  }
+  Body Map(const cwmp__DeleteObject& in) {
+    MaxLen(in.ParameterKey, kMaxParameterKey, "ParameterKey");
+    return DeleteObject{in.ObjectName, in.ParameterKey};
+  }
+  Body Map(const cwmp__DeleteObjectResponse& in) { return DeleteObjectResponse{Status01(in.Status, "Status")}; }
+  Body Map(const cwmp__Reboot& in) {
+    MaxLen(in.CommandKey, kMaxCommandKey, "CommandKey");
+    return Reboot{in.CommandKey};
+  }
+  Body Map(const cwmp__RebootResponse&) { return RebootResponse{}; }
+  Body Map(const cwmp__FactoryReset&) { return FactoryReset{}; }
+  Body Map(const cwmp__FactoryResetResponse&) { return FactoryResetResponse{}; }
+  Body Map(const cwmp__ScheduleInform& in) {
+    MaxLen(in.CommandKey, kMaxCommandKey, "CommandKey");
+    return ScheduleInform{Uint(in.DelaySeconds, "DelaySeconds", true, 0), in.CommandKey};
+  }
+  Body Map(const cwmp__ScheduleInformResponse&) { return ScheduleInformResponse{}; }
+
+  // ---- file transfers ----
+  void FileType(const std::string& t, FileTypeList list) {
+    if (!IsValidFileType(t, list)) Warn("FileType \"" + Clip(t) + "\" is not a known type for this RPC");
+  }
+  Body Map(const cwmp__Download& in) {
+    Download out;
+    out.command_key = in.CommandKey;
+    out.file_type = in.FileType;
+    out.url = in.URL;
+    out.username = in.Username;
+    out.password = in.Password;
+    out.file_size = Uint(in.FileSize, "FileSize", false, 0);
+    out.target_file_name = in.TargetFileName;
+    out.delay_seconds = Uint(in.DelaySeconds, "DelaySeconds", false, 0);
+    out.success_url = in.SuccessURL;
+    out.failure_url = in.FailureURL;
+    MaxLen(in.CommandKey, kMaxCommandKey, "CommandKey");
+    MaxLen(in.URL, kMaxUrl, "URL");
+    FileType(in.FileType, FileTypeList::kDownload);
+    return out;
+  }
+  Body Map(const cwmp__DownloadResponse& in) {
+    DownloadResponse out{Status01(in.Status, "Status"), in.StartTime, in.CompleteTime};
+    DateTime(in.StartTime, "StartTime");
+    DateTime(in.CompleteTime, "CompleteTime");
+    return out;
+  }
+  Body Map(const cwmp__Upload& in) {
+    Upload out;
+    out.command_key = in.CommandKey;
+    out.file_type = in.FileType;
+    out.url = in.URL;
+    out.username = in.Username;
+    out.password = in.Password;
+    out.delay_seconds = Uint(in.DelaySeconds, "DelaySeconds", false, 0);
+    MaxLen(in.CommandKey, kMaxCommandKey, "CommandKey");
+    MaxLen(in.URL, kMaxUrl, "URL");
+    FileType(in.FileType, FileTypeList::kUpload);
+    return out;
+  }
+  Body Map(const cwmp__UploadResponse& in) {
+    UploadResponse out{Status01(in.Status, "Status"), in.StartTime, in.CompleteTime};
+    DateTime(in.StartTime, "StartTime");
+    DateTime(in.CompleteTime, "CompleteTime");
+    return out;
+  }
+  Body Map(const cwmp__ScheduleDownload& in) {
+    ScheduleDownload out;
+    out.command_key = in.CommandKey;
+    out.file_type = in.FileType;
+    out.url = in.URL;
+    out.username = in.Username;
+    out.password = in.Password;
+    out.file_size = Uint(in.FileSize, "FileSize", false, 0);
+    out.target_file_name = in.TargetFileName;
+    CheckArray(in.TimeWindowList.SOAP_ENC__arrayType, in.TimeWindowList.TimeWindowStruct.size(), "TimeWindowList");
+    for (const auto& w : in.TimeWindowList.TimeWindowStruct) {
+      TimeWindow t;
+      t.window_start = Uint(w.WindowStart, "WindowStart", true, 0);
+      t.window_end = Uint(w.WindowEnd, "WindowEnd", true, 0);
+      t.window_mode = w.WindowMode;
+      t.user_message = w.UserMessage;
+      auto retries = ParseSigned(w.MaxRetries, -1, std::numeric_limits<int32_t>::max());
+      if (!retries) Fail("MaxRetries: " + retries.error().message);
+      else t.max_retries = static_cast<int32_t>(*retries);
+      if (!IsValidWindowMode(w.WindowMode)) Warn("WindowMode \"" + Clip(w.WindowMode) + "\" is not a known mode");
+      out.time_windows.push_back(std::move(t));
+    }
+    if (out.time_windows.empty() || out.time_windows.size() > 2) Warn("ScheduleDownload needs one or two time windows");
+    FileType(in.FileType, FileTypeList::kDownload);
+    return out;
+  }
+  Body Map(const cwmp__ScheduleDownloadResponse&) { return ScheduleDownloadResponse{}; }
+  Body Map(const cwmp__CancelTransfer& in) { return CancelTransfer{in.CommandKey}; }
+  Body Map(const cwmp__CancelTransferResponse&) { return CancelTransferResponse{}; }
+  Body Map(const cwmp__GetQueuedTransfers&) { return GetQueuedTransfers{}; }
+  int TransferState(const std::string& text) {
+    const uint32_t s = Uint(text, "State", true, 1);
+    if (!IsValidTransferState(static_cast<int>(s))) Fail("transfer State must be 1, 2 or 3, got " + Clip(text));
+    return static_cast<int>(s);
+  }
+  Body Map(const cwmp__GetQueuedTransfersResponse& in) {
+    CheckArray(in.TransferList.SOAP_ENC__arrayType, in.TransferList.QueuedTransferStruct.size(), "TransferList");
+    GetQueuedTransfersResponse out;
+    for (const auto& t : in.TransferList.QueuedTransferStruct) out.transfers.push_back({t.CommandKey, TransferState(t.State)});
+    return out;
+  }
+  Body Map(const cwmp__GetAllQueuedTransfers&) { return GetAllQueuedTransfers{}; }
+  Body Map(const cwmp__GetAllQueuedTransfersResponse& in) {
+    CheckArray(in.TransferList.SOAP_ENC__arrayType, in.TransferList.AllQueuedTransferStruct.size(), "TransferList");
+    GetAllQueuedTransfersResponse out;
+    for (const auto& t : in.TransferList.AllQueuedTransferStruct) {
+      AllQueuedTransfer a;
+      a.command_key = t.CommandKey;
+      a.state = TransferState(t.State);
+      a.is_download = Bool(t.IsDownload, "IsDownload");
+      a.file_type = t.FileType;
+      a.file_size = Uint(t.FileSize, "FileSize", false, 0);
+      a.target_file_name = t.TargetFileName;
+      out.transfers.push_back(std::move(a));
+    }
+    return out;
+  }
+
+  // ---- software modules ----
+  void Operation(const cwmp__OperationStruct& op, std::string_view type, ChangeDUState* out) {
+    DuOperation d;
+    std::string_view local = type;
+    if (const size_t colon = local.find(':'); colon != std::string_view::npos) local.remove_prefix(colon + 1);
+    if (local == "InstallOpStruct") d.kind = DuOperation::Kind::kInstall;
+    else if (local == "UpdateOpStruct") d.kind = DuOperation::Kind::kUpdate;
+    else if (local == "UninstallOpStruct") d.kind = DuOperation::Kind::kUninstall;
+    else return Fail("ChangeDUState operation of unknown type \"" + Clip(type) + "\"");
+    d.url = op.URL;
+    d.uuid = op.UUID;
+    d.username = op.Username;
+    d.password = op.Password;
+    d.execution_env_ref = op.ExecutionEnvRef;
+    d.version = op.Version;
+    out->operations.push_back(std::move(d));
+  }
+  Body Map(const cwmp__ChangeDUState& in) {
+    ChangeDUState out;
+    out.command_key = in.CommandKey;
+    if (in.Operations.size() > limits_.max_array_items) {
+      Fail("more than " + std::to_string(limits_.max_array_items) + " ChangeDUState operations");
+      return out;
+    }
+    for (const auto& op : in.Operations) {
+      // Schema form: <Operations xsi:type="cwmp:InstallOpStruct">; array form: nested elements.
+      if (op.InstallOpStruct) Operation(*op.InstallOpStruct, "InstallOpStruct", &out);
+      else if (op.UpdateOpStruct) Operation(*op.UpdateOpStruct, "UpdateOpStruct", &out);
+      else if (op.UninstallOpStruct) Operation(*op.UninstallOpStruct, "UninstallOpStruct", &out);
+      else Operation(op, op.xsi__type, &out);
+    }
+    if (out.operations.empty()) Fail("ChangeDUState without operations");
+    return out;
+  }
+  Body Map(const cwmp__ChangeDUStateResponse&) { return ChangeDUStateResponse{}; }
+
+  // ---- CPE -> ACS reports ----
+  Body Map(const cwmp__AutonomousTransferComplete& in) {
+    AutonomousTransferComplete out;
+    out.announce_url = in.AnnounceURL;
+    out.transfer_url = in.TransferURL;
+    out.is_download = Bool(in.IsDownload, "IsDownload");
+    out.file_type = in.FileType;
+    out.file_size = Uint(in.FileSize, "FileSize", false, 0);
+    out.target_file_name = in.TargetFileName;
+    out.fault.code = Uint(in.FaultStruct.FaultCode, "FaultStruct/FaultCode", false, 0);
+    out.fault.message = in.FaultStruct.FaultString;
+    out.start_time = in.StartTime;
+    out.complete_time = in.CompleteTime;
+    DateTime(in.StartTime, "StartTime");
+    DateTime(in.CompleteTime, "CompleteTime");
+    FileType(in.FileType, FileTypeList::kTransfer);
+    return out;
+  }
+  Body Map(const cwmp__AutonomousTransferCompleteResponse&) { return AutonomousTransferCompleteResponse{}; }
+  Body Map(const cwmp__RequestDownload& in) {
+    RequestDownload out;
+    out.file_type = in.FileType;
+    CheckArray(in.FileTypeArg.SOAP_ENC__arrayType, in.FileTypeArg.ArgStruct.size(), "FileTypeArg");
+    for (const auto& a : in.FileTypeArg.ArgStruct) out.args.push_back({a.Name, a.Value});
+    FileType(in.FileType, FileTypeList::kDownload);
+    return out;
+  }
+  Body Map(const cwmp__RequestDownloadResponse&) { return RequestDownloadResponse{}; }
+  std::vector<OpResult> Results(const std::vector<cwmp__OpResultStruct>& in, bool autonomous) {
+    std::vector<OpResult> out;
+    if (in.size() > limits_.max_array_items) {
+      Fail("more than " + std::to_string(limits_.max_array_items) + " results");
+      return out;
+    }
+    for (const auto& r : in) {
+      OpResult o;
+      o.uuid = r.UUID;
+      o.deployment_unit_ref = r.DeploymentUnitRef;
+      o.version = r.Version;
+      o.current_state = r.CurrentState;
+      o.resolved = Bool(r.Resolved, "Resolved");
+      o.execution_unit_ref_list = r.ExecutionUnitRefList;
+      o.start_time = r.StartTime;
+      o.complete_time = r.CompleteTime;
+      o.fault.code = Uint(r.Fault.FaultCode, "Fault/FaultCode", false, 0);
+      o.fault.message = r.Fault.FaultString;
+      if (autonomous) o.operation_performed = r.OperationPerformed;
+      if (!r.CurrentState.empty() && !IsValidDeploymentUnitState(r.CurrentState)) {
+        Warn("CurrentState \"" + Clip(r.CurrentState) + "\" is not a deployment unit state");
+      }
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+  Body Map(const cwmp__DUStateChangeComplete& in) {
+    return DUStateChangeComplete{Results(in.Results, false), in.CommandKey};
+  }
+  Body Map(const cwmp__DUStateChangeCompleteResponse&) { return DUStateChangeCompleteResponse{}; }
+  Body Map(const cwmp__AutonomousDUStateChangeComplete& in) {
+    return AutonomousDUStateChangeComplete{Results(in.Results, true)};
+  }
+  Body Map(const cwmp__AutonomousDUStateChangeCompleteResponse&) { return AutonomousDUStateChangeCompleteResponse{}; }
+  Body Map(const cwmp__Kicked& in) { return Kicked{in.Command, in.Referer, in.Arg, in.Next}; }
+  Body Map(const cwmp__KickedResponse& in) { return KickedResponse{in.NextURL}; }
+
  private:
   const DecodeLimits& limits_;
   std::vector<std::string>* warnings_;
@@ -346,20 +615,9 @@ struct BodyEntry {
 };
 
 #define RURU_BODY(name) \
-  {"cwmp:" #name, &ReadBody<cwmp__##name, soap_default_cwmp__##name, soap_in_cwmp__##name>}
+  {"cwmp:" #name, &ReadBody<cwmp__##name, soap_default_cwmp__##name, soap_in_cwmp__##name>},
 const BodyEntry kBodies[] = {
-    RURU_BODY(Inform),
-    RURU_BODY(InformResponse),
-    RURU_BODY(TransferComplete),
-    RURU_BODY(TransferCompleteResponse),
-    RURU_BODY(GetRPCMethods),
-    RURU_BODY(GetRPCMethodsResponse),
-    RURU_BODY(GetParameterNames),
-    RURU_BODY(GetParameterNamesResponse),
-    RURU_BODY(GetParameterValues),
-    RURU_BODY(GetParameterValuesResponse),
-    RURU_BODY(SetParameterValues),
-    RURU_BODY(SetParameterValuesResponse),
+    RURU_CWMP_RPCS(RURU_BODY)
     {"SOAP-ENV:Fault", &ReadBody<cwmp__SoapFault, soap_default_cwmp__SoapFault, soap_in_cwmp__SoapFault>},
 };
 #undef RURU_BODY
@@ -613,12 +871,370 @@ class Encoder {
     return out;
   }
 
+  // ---- attributes, objects, reboot, reset ----
+  cwmp__StringList AccessList(const std::vector<std::string>& in) {
+    for (const auto& a : in) {
+      if (a.size() > 64) Fail("AccessList entry longer than 64 characters");
+    }
+    return Strings(in, "AccessList entry", false);
+  }
+  void Notification(int n) {
+    if (!IsValidNotification(n)) Fail("Notification must be 0 to 6, got " + std::to_string(n));
+  }
+  void Status01(int s, std::string_view what) {
+    if (s != 0 && s != 1) Fail(std::string(what) + " must be 0 or 1");
+  }
+  void ObjectPath(const std::string& s) {
+    Path(s, "ObjectName", true, false);
+    if (!s.empty() && s.back() != '.') Fail("ObjectName \"" + Clip(s) + "\" must end with '.'");
+  }
+  cwmp__GetParameterAttributes Build(const GetParameterAttributes& in) {
+    cwmp__GetParameterAttributes out;
+    out.ParameterNames = Strings(in.names, "parameter name", true);
+    return out;
+  }
+  cwmp__GetParameterAttributesResponse Build(const GetParameterAttributesResponse& in) {
+    cwmp__GetParameterAttributesResponse out;
+    out.ParameterList.SOAP_ENC__arrayType = ArrayType("cwmp:ParameterAttributeStruct", in.parameters.size());
+    out.ParameterList.ParameterAttributeStruct.resize(in.parameters.size());
+    for (size_t i = 0; i < in.parameters.size(); ++i) {
+      auto& o = out.ParameterList.ParameterAttributeStruct[i];
+      o.Name = Text(in.parameters[i].name, "parameter name");
+      Notification(in.parameters[i].notification);
+      o.Notification = std::to_string(in.parameters[i].notification);
+      o.AccessList = AccessList(in.parameters[i].access_list);
+    }
+    return out;
+  }
+  cwmp__SetParameterAttributes Build(const SetParameterAttributes& in) {
+    cwmp__SetParameterAttributes out;
+    out.ParameterList.SOAP_ENC__arrayType = ArrayType("cwmp:SetParameterAttributesStruct", in.parameters.size());
+    for (const auto& p : in.parameters) {
+      cwmp__SetParameterAttributesStruct o;
+      o.Name = Text(p.name, "parameter name");
+      Path(p.name, "parameter name", true, false);
+      o.NotificationChange = Bool(p.notification_change);
+      Notification(p.notification);
+      o.Notification = std::to_string(p.notification);
+      o.AccessListChange = Bool(p.access_list_change);
+      o.AccessList = AccessList(p.access_list);
+      out.ParameterList.SetParameterAttributesStruct.push_back(std::move(o));
+    }
+    return out;
+  }
+  cwmp__SetParameterAttributesResponse Build(const SetParameterAttributesResponse&) { return {}; }
+  cwmp__AddObject Build(const AddObject& in) {
+    cwmp__AddObject out;
+    out.ObjectName = Text(in.object_name, "ObjectName");
+    ObjectPath(in.object_name);
+    out.ParameterKey = Text(in.parameter_key, "ParameterKey", kMaxParameterKey);
+    return out;
+  }
+  cwmp__AddObjectResponse Build(const AddObjectResponse& in) {
+    cwmp__AddObjectResponse out;
+    out.InstanceNumber = std::to_string(in.instance_number);
+    if (in.instance_number == 0) Fail("InstanceNumber must be at least 1");
+    Status01(in.status, "AddObjectResponse Status");
+    out.Status = std::to_string(in.status);
+    return out;
+  }
+  cwmp__DeleteObject Build(const DeleteObject& in) {
+    cwmp__DeleteObject out;
+    out.ObjectName = Text(in.object_name, "ObjectName");
+    ObjectPath(in.object_name);
+    out.ParameterKey = Text(in.parameter_key, "ParameterKey", kMaxParameterKey);
+    return out;
+  }
+  cwmp__DeleteObjectResponse Build(const DeleteObjectResponse& in) {
+    cwmp__DeleteObjectResponse out;
+    Status01(in.status, "DeleteObjectResponse Status");
+    out.Status = std::to_string(in.status);
+    return out;
+  }
+  cwmp__Reboot Build(const Reboot& in) {
+    cwmp__Reboot out;
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    return out;
+  }
+  cwmp__RebootResponse Build(const RebootResponse&) { return {}; }
+  cwmp__FactoryReset Build(const FactoryReset&) { return {}; }
+  cwmp__FactoryResetResponse Build(const FactoryResetResponse&) { return {}; }
+  cwmp__ScheduleInform Build(const ScheduleInform& in) {
+    cwmp__ScheduleInform out;
+    if (in.delay_seconds == 0) Fail("ScheduleInform DelaySeconds must be at least 1");
+    out.DelaySeconds = std::to_string(in.delay_seconds);
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    return out;
+  }
+  cwmp__ScheduleInformResponse Build(const ScheduleInformResponse&) { return {}; }
+
+  // ---- file transfers ----
+  void FileType(const std::string& t, FileTypeList list, std::string_view rpc) {
+    if (!IsValidFileType(t, list)) Fail(std::string(rpc) + " FileType \"" + Clip(t) + "\" is not valid for this RPC");
+  }
+  void Time(const std::string& t, std::string_view what) {
+    if (!IsValidDateTime(t)) Fail(std::string(what) + " must be an xsd:dateTime (0001-01-01T00:00:00Z when unknown)");
+  }
+  cwmp__Download Build(const Download& in) {
+    cwmp__Download out;
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    out.FileType = Text(in.file_type, "FileType", 64);
+    FileType(in.file_type, FileTypeList::kDownload, "Download");
+    out.URL = Text(in.url, "URL", kMaxUrl);
+    if (in.url.empty()) Fail("Download URL is empty");
+    out.Username = Text(in.username, "Username", kMaxUsername);
+    out.Password = Text(in.password, "Password", kMaxPassword);
+    out.FileSize = std::to_string(in.file_size);
+    out.TargetFileName = Text(in.target_file_name, "TargetFileName", 256);
+    out.DelaySeconds = std::to_string(in.delay_seconds);
+    out.SuccessURL = Text(in.success_url, "SuccessURL", kMaxUrl);
+    out.FailureURL = Text(in.failure_url, "FailureURL", kMaxUrl);
+    return out;
+  }
+  cwmp__DownloadResponse Build(const DownloadResponse& in) {
+    cwmp__DownloadResponse out;
+    Status01(in.status, "DownloadResponse Status");
+    out.Status = std::to_string(in.status);
+    Time(in.start_time, "StartTime");
+    Time(in.complete_time, "CompleteTime");
+    out.StartTime = in.start_time;
+    out.CompleteTime = in.complete_time;
+    return out;
+  }
+  cwmp__Upload Build(const Upload& in) {
+    cwmp__Upload out;
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    out.FileType = Text(in.file_type, "FileType", 64);
+    FileType(in.file_type, FileTypeList::kUpload, "Upload");
+    out.URL = Text(in.url, "URL", kMaxUrl);
+    if (in.url.empty()) Fail("Upload URL is empty");
+    out.Username = Text(in.username, "Username", kMaxUsername);
+    out.Password = Text(in.password, "Password", kMaxPassword);
+    out.DelaySeconds = std::to_string(in.delay_seconds);
+    return out;
+  }
+  cwmp__UploadResponse Build(const UploadResponse& in) {
+    cwmp__UploadResponse out;
+    Status01(in.status, "UploadResponse Status");
+    out.Status = std::to_string(in.status);
+    Time(in.start_time, "StartTime");
+    Time(in.complete_time, "CompleteTime");
+    out.StartTime = in.start_time;
+    out.CompleteTime = in.complete_time;
+    return out;
+  }
+  cwmp__ScheduleDownload Build(const ScheduleDownload& in) {
+    cwmp__ScheduleDownload out;
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    out.FileType = Text(in.file_type, "FileType", 64);
+    FileType(in.file_type, FileTypeList::kDownload, "ScheduleDownload");
+    out.URL = Text(in.url, "URL", kMaxUrl);
+    if (in.url.empty()) Fail("ScheduleDownload URL is empty");
+    out.Username = Text(in.username, "Username", kMaxUsername);
+    out.Password = Text(in.password, "Password", kMaxPassword);
+    out.FileSize = std::to_string(in.file_size);
+    out.TargetFileName = Text(in.target_file_name, "TargetFileName", 256);
+    if (in.time_windows.empty() || in.time_windows.size() > 2) Fail("ScheduleDownload needs one or two time windows");
+    out.TimeWindowList.SOAP_ENC__arrayType = ArrayType("cwmp:TimeWindowStruct", in.time_windows.size());
+    for (size_t i = 0; i < in.time_windows.size(); ++i) {
+      const TimeWindow& w = in.time_windows[i];
+      if (w.window_end < w.window_start) Fail("time window " + std::to_string(i + 1) + " ends before it starts");
+      if (i > 0 && w.window_start < in.time_windows[i - 1].window_end) Fail("time windows overlap or are out of order");
+      if (!IsValidWindowMode(w.window_mode)) Fail("WindowMode \"" + Clip(w.window_mode) + "\" is not valid");
+      if (w.max_retries < -1) Fail("MaxRetries must be -1 (unlimited) or more");
+      cwmp__TimeWindowStruct o;
+      o.WindowStart = std::to_string(w.window_start);
+      o.WindowEnd = std::to_string(w.window_end);
+      o.WindowMode = Text(w.window_mode, "WindowMode", 64);
+      o.UserMessage = Text(w.user_message, "UserMessage", 256);
+      o.MaxRetries = std::to_string(w.max_retries);
+      out.TimeWindowList.TimeWindowStruct.push_back(std::move(o));
+    }
+    return out;
+  }
+  cwmp__ScheduleDownloadResponse Build(const ScheduleDownloadResponse&) { return {}; }
+  cwmp__CancelTransfer Build(const CancelTransfer& in) {
+    cwmp__CancelTransfer out;
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    return out;
+  }
+  cwmp__CancelTransferResponse Build(const CancelTransferResponse&) { return {}; }
+  cwmp__GetQueuedTransfers Build(const GetQueuedTransfers&) { return {}; }
+  cwmp__GetQueuedTransfersResponse Build(const GetQueuedTransfersResponse& in) {
+    cwmp__GetQueuedTransfersResponse out;
+    if (in.transfers.size() > 16) Fail("more than 16 queued transfers");
+    out.TransferList.SOAP_ENC__arrayType = ArrayType("cwmp:QueuedTransferStruct", in.transfers.size());
+    for (const auto& t : in.transfers) {
+      if (!IsValidTransferState(t.state)) Fail("transfer State must be 1, 2 or 3");
+      cwmp__QueuedTransferStruct o;
+      o.CommandKey = Text(t.command_key, "CommandKey", kMaxCommandKey);
+      o.State = std::to_string(t.state);
+      out.TransferList.QueuedTransferStruct.push_back(std::move(o));
+    }
+    return out;
+  }
+  cwmp__GetAllQueuedTransfers Build(const GetAllQueuedTransfers&) { return {}; }
+  cwmp__GetAllQueuedTransfersResponse Build(const GetAllQueuedTransfersResponse& in) {
+    cwmp__GetAllQueuedTransfersResponse out;
+    if (in.transfers.size() > 16) Fail("more than 16 queued transfers");
+    out.TransferList.SOAP_ENC__arrayType = ArrayType("cwmp:AllQueuedTransferStruct", in.transfers.size());
+    for (const auto& t : in.transfers) {
+      if (!IsValidTransferState(t.state)) Fail("transfer State must be 1, 2 or 3");
+      cwmp__AllQueuedTransferStruct o;
+      o.CommandKey = Text(t.command_key, "CommandKey", kMaxCommandKey);
+      o.State = std::to_string(t.state);
+      o.IsDownload = Bool(t.is_download);
+      o.FileType = Text(t.file_type, "FileType", 64);
+      FileType(t.file_type, FileTypeList::kTransfer, "GetAllQueuedTransfersResponse");
+      o.FileSize = std::to_string(t.file_size);
+      o.TargetFileName = Text(t.target_file_name, "TargetFileName", 256);
+      out.TransferList.AllQueuedTransferStruct.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  // ---- software modules ----
+  cwmp__ChangeDUState Build(const ChangeDUState& in) {
+    cwmp__ChangeDUState out;
+    if (in.operations.empty()) Fail("ChangeDUState needs at least one operation");
+    for (const auto& op : in.operations) {
+      cwmp__OperationStruct o;
+      switch (op.kind) {
+        case DuOperation::Kind::kInstall:
+          o.xsi__type = "cwmp:InstallOpStruct";
+          if (op.url.empty()) Fail("Install operation without URL");
+          if (!op.version.empty()) Fail("Install operation has no Version field");
+          break;
+        case DuOperation::Kind::kUpdate:
+          o.xsi__type = "cwmp:UpdateOpStruct";
+          if (!op.execution_env_ref.empty()) Fail("Update operation has no ExecutionEnvRef field");
+          break;
+        case DuOperation::Kind::kUninstall:
+          o.xsi__type = "cwmp:UninstallOpStruct";
+          if (op.uuid.empty()) Fail("Uninstall operation without UUID");
+          if (!op.url.empty() || !op.username.empty() || !op.password.empty()) {
+            Fail("Uninstall operation has no URL/Username/Password fields");
+          }
+          break;
+      }
+      o.URL = Text(op.url, "URL", 1024);
+      o.UUID = Text(op.uuid, "UUID", 36);
+      o.Username = Text(op.username, "Username", kMaxUsername);
+      o.Password = Text(op.password, "Password", kMaxPassword);
+      o.ExecutionEnvRef = Text(op.execution_env_ref, "ExecutionEnvRef", 256);
+      o.Version = Text(op.version, "Version", 32);
+      out.Operations.push_back(std::move(o));
+    }
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    return out;
+  }
+  cwmp__ChangeDUStateResponse Build(const ChangeDUStateResponse&) { return {}; }
+
+  // ---- CPE -> ACS reports ----
+  cwmp__AutonomousTransferComplete Build(const AutonomousTransferComplete& in) {
+    cwmp__AutonomousTransferComplete out;
+    out.AnnounceURL = Text(in.announce_url, "AnnounceURL", 1024);
+    out.TransferURL = Text(in.transfer_url, "TransferURL", 1024);
+    out.IsDownload = Bool(in.is_download);
+    out.FileType = Text(in.file_type, "FileType", 64);
+    FileType(in.file_type, FileTypeList::kTransfer, "AutonomousTransferComplete");
+    out.FileSize = std::to_string(in.file_size);
+    out.TargetFileName = Text(in.target_file_name, "TargetFileName", 256);
+    out.FaultStruct.FaultCode = std::to_string(in.fault.code);
+    out.FaultStruct.FaultString = Text(in.fault.message, "FaultString", kMaxFaultString);
+    Time(in.start_time, "StartTime");
+    Time(in.complete_time, "CompleteTime");
+    out.StartTime = in.start_time;
+    out.CompleteTime = in.complete_time;
+    return out;
+  }
+  cwmp__AutonomousTransferCompleteResponse Build(const AutonomousTransferCompleteResponse&) { return {}; }
+  cwmp__RequestDownload Build(const RequestDownload& in) {
+    cwmp__RequestDownload out;
+    out.FileType = Text(in.file_type, "FileType", 64);
+    FileType(in.file_type, FileTypeList::kDownload, "RequestDownload");
+    if (in.args.size() > 16) Fail("more than 16 FileTypeArg entries");
+    out.FileTypeArg.SOAP_ENC__arrayType = ArrayType("cwmp:ArgStruct", in.args.size());
+    for (const auto& a : in.args) {
+      cwmp__ArgStruct o;
+      o.Name = Text(a.name, "ArgStruct Name", 64);
+      o.Value = Text(a.value, "ArgStruct Value", 256);
+      out.FileTypeArg.ArgStruct.push_back(std::move(o));
+    }
+    return out;
+  }
+  cwmp__RequestDownloadResponse Build(const RequestDownloadResponse&) { return {}; }
+  std::vector<cwmp__OpResultStruct> Results(const std::vector<OpResult>& in, bool autonomous) {
+    std::vector<cwmp__OpResultStruct> out;
+    if (in.empty()) Fail("at least one result is required");
+    for (const auto& r : in) {
+      cwmp__OpResultStruct o;
+      o.UUID = Text(r.uuid, "UUID", 36);
+      o.DeploymentUnitRef = Text(r.deployment_unit_ref, "DeploymentUnitRef");
+      o.Version = Text(r.version, "Version", 32);
+      if (!IsValidDeploymentUnitState(r.current_state)) Fail("CurrentState must be Installed, Uninstalled or Failed");
+      o.CurrentState = r.current_state;
+      o.Resolved = Bool(r.resolved);
+      o.ExecutionUnitRefList = Text(r.execution_unit_ref_list, "ExecutionUnitRefList");
+      Time(r.start_time, "StartTime");
+      Time(r.complete_time, "CompleteTime");
+      o.StartTime = r.start_time;
+      o.CompleteTime = r.complete_time;
+      o.Fault.FaultCode = std::to_string(r.fault.code);
+      o.Fault.FaultString = Text(r.fault.message, "FaultString");
+      if (autonomous) {
+        if (r.operation_performed != "Install" && r.operation_performed != "Update" && r.operation_performed != "Uninstall") {
+          Fail("OperationPerformed must be Install, Update or Uninstall");
+        }
+        o.OperationPerformed = r.operation_performed;
+      } else if (!r.operation_performed.empty()) {
+        Fail("OperationPerformed belongs to AutonomousDUStateChangeComplete only");
+      }
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+  cwmp__DUStateChangeComplete Build(const DUStateChangeComplete& in) {
+    cwmp__DUStateChangeComplete out;
+    out.Results = Results(in.results, false);
+    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
+    return out;
+  }
+  cwmp__DUStateChangeCompleteResponse Build(const DUStateChangeCompleteResponse&) { return {}; }
+  cwmp__AutonomousDUStateChangeComplete Build(const AutonomousDUStateChangeComplete& in) {
+    cwmp__AutonomousDUStateChangeComplete out;
+    out.Results = Results(in.results, true);
+    return out;
+  }
+  cwmp__AutonomousDUStateChangeCompleteResponse Build(const AutonomousDUStateChangeCompleteResponse&) { return {}; }
+  cwmp__Kicked Build(const Kicked& in) {
+    cwmp__Kicked out;
+    out.Command = Text(in.command, "Command", 32);
+    out.Referer = Text(in.referer, "Referer", 64);
+    out.Arg = Text(in.arg, "Arg", 256);
+    out.Next = Text(in.next, "Next", 1024);
+    return out;
+  }
+  cwmp__KickedResponse Build(const KickedResponse& in) {
+    cwmp__KickedResponse out;
+    out.NextURL = Text(in.next_url, "NextURL", 1024);
+    return out;
+  }
+
  private:
   std::optional<Error> error_;
 };
 
-template <typename T>
-using SoapOut = int (*)(struct soap*, const char*, int, const T*, const char*);
+// SoapOut(s, tag, &value): the generated serializer of each body type, by overload.
+#define RURU_SOAP_OUT(name)                                                        \
+  [[maybe_unused]] int SoapOut(struct soap* s, const char* tag, const cwmp__##name* v) { \
+    return soap_out_cwmp__##name(s, tag, -1, v, nullptr);                          \
+  }
+RURU_CWMP_RPCS(RURU_SOAP_OUT)
+#undef RURU_SOAP_OUT
+int SoapOut(struct soap* s, const char* tag, const cwmp__SoapFault* v) {
+  return soap_out_cwmp__SoapFault(s, tag, -1, v, nullptr);
+}
 
 }  // namespace
 
@@ -670,9 +1286,9 @@ Result<std::string> Encode(const Envelope& env) {
 
   // Builds the gSOAP value, then serializes header + body. Returns the gSOAP error, if any.
   std::function<int()> write_body;
-  const std::string tag = "cwmp:" + std::string(RpcName(env.body));
-  auto emit = [&](auto&& value, const char* tag, auto out_fn) {
-    write_body = [s, tag, out_fn, v = std::move(value)]() { return out_fn(s, tag, -1, &v, nullptr); };
+  std::string tag = "cwmp:" + std::string(RpcName(env.body));
+  auto emit = [&](auto&& value) {
+    write_body = [s, &tag, v = std::move(value)]() { return SoapOut(s, tag.c_str(), &v); };
   };
 
   std::visit(
@@ -698,24 +1314,10 @@ Result<std::string> Encode(const Envelope& env) {
             detail->cwmp__Fault_->SetParameterValuesFault.push_back(std::move(spf));
           }
           f.detail = detail;
-          emit(std::move(f), "SOAP-ENV:Fault", soap_out_cwmp__SoapFault);
+          tag = "SOAP-ENV:Fault";
+          emit(std::move(f));
         } else {
-          auto built = enc.Build(body);
-          using G = decltype(built);
-          SoapOut<G> fn = nullptr;
-          if constexpr (std::is_same_v<G, cwmp__Inform>) fn = soap_out_cwmp__Inform;
-          else if constexpr (std::is_same_v<G, cwmp__InformResponse>) fn = soap_out_cwmp__InformResponse;
-          else if constexpr (std::is_same_v<G, cwmp__TransferComplete>) fn = soap_out_cwmp__TransferComplete;
-          else if constexpr (std::is_same_v<G, cwmp__TransferCompleteResponse>) fn = soap_out_cwmp__TransferCompleteResponse;
-          else if constexpr (std::is_same_v<G, cwmp__GetRPCMethods>) fn = soap_out_cwmp__GetRPCMethods;
-          else if constexpr (std::is_same_v<G, cwmp__GetRPCMethodsResponse>) fn = soap_out_cwmp__GetRPCMethodsResponse;
-          else if constexpr (std::is_same_v<G, cwmp__GetParameterNames>) fn = soap_out_cwmp__GetParameterNames;
-          else if constexpr (std::is_same_v<G, cwmp__GetParameterNamesResponse>) fn = soap_out_cwmp__GetParameterNamesResponse;
-          else if constexpr (std::is_same_v<G, cwmp__GetParameterValues>) fn = soap_out_cwmp__GetParameterValues;
-          else if constexpr (std::is_same_v<G, cwmp__GetParameterValuesResponse>) fn = soap_out_cwmp__GetParameterValuesResponse;
-          else if constexpr (std::is_same_v<G, cwmp__SetParameterValues>) fn = soap_out_cwmp__SetParameterValues;
-          else if constexpr (std::is_same_v<G, cwmp__SetParameterValuesResponse>) fn = soap_out_cwmp__SetParameterValuesResponse;
-          emit(std::move(built), tag.c_str(), fn);
+          emit(enc.Build(body));
         }
       },
       env.body);

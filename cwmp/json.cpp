@@ -100,6 +100,175 @@ void Fields(auto& f, Is<Fault> auto& m) {
   f("set_parameter_values_faults", m.set_parameter_values_faults);
 }
 
+// ---- Structures of the remaining RPCs ------------------------------------------------------
+void Fields(auto& f, Is<ParameterAttribute> auto& m) {
+  f.Required("name", m.name);
+  f("notification", m.notification);
+  f("access_list", m.access_list);
+}
+void Fields(auto& f, Is<SetParameterAttributesStruct> auto& m) {
+  f.Required("name", m.name);
+  f("notification_change", m.notification_change);
+  f("notification", m.notification);
+  f("access_list_change", m.access_list_change);
+  f("access_list", m.access_list);
+}
+void Fields(auto& f, Is<TimeWindow> auto& m) {
+  f("window_start", m.window_start);
+  f("window_end", m.window_end);
+  f("window_mode", m.window_mode);
+  f("user_message", m.user_message);
+  f("max_retries", m.max_retries);
+}
+void Fields(auto& f, Is<QueuedTransfer> auto& m) {
+  f("command_key", m.command_key);
+  f("state", m.state);
+}
+void Fields(auto& f, Is<AllQueuedTransfer> auto& m) {
+  f("command_key", m.command_key);
+  f("state", m.state);
+  f("is_download", m.is_download);
+  f("file_type", m.file_type);
+  f("file_size", m.file_size);
+  f("target_file_name", m.target_file_name);
+}
+void Fields(auto& f, Is<DuOperation> auto& m) {
+  f.Required("operation", m.kind);
+  f("url", m.url);
+  f("uuid", m.uuid);
+  f("username", m.username);
+  f("password", m.password);
+  f("execution_env_ref", m.execution_env_ref);
+  f("version", m.version);
+}
+void Fields(auto& f, Is<FileTypeArg> auto& m) {
+  f.Required("name", m.name);
+  f("value", m.value);
+}
+void Fields(auto& f, Is<OpResult> auto& m) {
+  f("uuid", m.uuid);
+  f("deployment_unit_ref", m.deployment_unit_ref);
+  f("version", m.version);
+  f("current_state", m.current_state);
+  f("resolved", m.resolved);
+  f("execution_unit_ref_list", m.execution_unit_ref_list);
+  f("start_time", m.start_time);
+  f("complete_time", m.complete_time);
+  f("fault", m.fault);
+  f("operation_performed", m.operation_performed);
+}
+
+// ---- Bodies of the remaining RPCs ------------------------------------------------------------
+void Fields(auto& f, Is<GetParameterAttributes> auto& m) { f("names", m.names); }
+void Fields(auto& f, Is<GetParameterAttributesResponse> auto& m) { f("parameters", m.parameters); }
+void Fields(auto& f, Is<SetParameterAttributes> auto& m) { f("parameters", m.parameters); }
+void Fields(auto&, Is<SetParameterAttributesResponse> auto&) {}
+void Fields(auto& f, Is<AddObject> auto& m) {
+  f("object_name", m.object_name);
+  f("parameter_key", m.parameter_key);
+}
+void Fields(auto& f, Is<AddObjectResponse> auto& m) {
+  f("instance_number", m.instance_number);
+  f("status", m.status);
+}
+void Fields(auto& f, Is<DeleteObject> auto& m) {
+  f("object_name", m.object_name);
+  f("parameter_key", m.parameter_key);
+}
+void Fields(auto& f, Is<DeleteObjectResponse> auto& m) { f("status", m.status); }
+void Fields(auto& f, Is<Reboot> auto& m) { f("command_key", m.command_key); }
+void Fields(auto&, Is<RebootResponse> auto&) {}
+void Fields(auto&, Is<FactoryReset> auto&) {}
+void Fields(auto&, Is<FactoryResetResponse> auto&) {}
+void Fields(auto& f, Is<ScheduleInform> auto& m) {
+  f("delay_seconds", m.delay_seconds);
+  f("command_key", m.command_key);
+}
+void Fields(auto&, Is<ScheduleInformResponse> auto&) {}
+void Fields(auto& f, Is<Download> auto& m) {
+  f("command_key", m.command_key);
+  f("file_type", m.file_type);
+  f("url", m.url);
+  f("username", m.username);
+  f("password", m.password);
+  f("file_size", m.file_size);
+  f("target_file_name", m.target_file_name);
+  f("delay_seconds", m.delay_seconds);
+  f("success_url", m.success_url);
+  f("failure_url", m.failure_url);
+}
+void Fields(auto& f, Is<DownloadResponse> auto& m) {
+  f("status", m.status);
+  f("start_time", m.start_time);
+  f("complete_time", m.complete_time);
+}
+void Fields(auto& f, Is<Upload> auto& m) {
+  f("command_key", m.command_key);
+  f("file_type", m.file_type);
+  f("url", m.url);
+  f("username", m.username);
+  f("password", m.password);
+  f("delay_seconds", m.delay_seconds);
+}
+void Fields(auto& f, Is<UploadResponse> auto& m) {
+  f("status", m.status);
+  f("start_time", m.start_time);
+  f("complete_time", m.complete_time);
+}
+void Fields(auto& f, Is<ScheduleDownload> auto& m) {
+  f("command_key", m.command_key);
+  f("file_type", m.file_type);
+  f("url", m.url);
+  f("username", m.username);
+  f("password", m.password);
+  f("file_size", m.file_size);
+  f("target_file_name", m.target_file_name);
+  f("time_windows", m.time_windows);
+}
+void Fields(auto&, Is<ScheduleDownloadResponse> auto&) {}
+void Fields(auto& f, Is<CancelTransfer> auto& m) { f("command_key", m.command_key); }
+void Fields(auto&, Is<CancelTransferResponse> auto&) {}
+void Fields(auto&, Is<GetQueuedTransfers> auto&) {}
+void Fields(auto& f, Is<GetQueuedTransfersResponse> auto& m) { f("transfers", m.transfers); }
+void Fields(auto&, Is<GetAllQueuedTransfers> auto&) {}
+void Fields(auto& f, Is<GetAllQueuedTransfersResponse> auto& m) { f("transfers", m.transfers); }
+void Fields(auto& f, Is<ChangeDUState> auto& m) {
+  f("operations", m.operations);
+  f("command_key", m.command_key);
+}
+void Fields(auto&, Is<ChangeDUStateResponse> auto&) {}
+void Fields(auto& f, Is<AutonomousTransferComplete> auto& m) {
+  f("announce_url", m.announce_url);
+  f("transfer_url", m.transfer_url);
+  f("is_download", m.is_download);
+  f("file_type", m.file_type);
+  f("file_size", m.file_size);
+  f("target_file_name", m.target_file_name);
+  f("fault", m.fault);
+  f("start_time", m.start_time);
+  f("complete_time", m.complete_time);
+}
+void Fields(auto&, Is<AutonomousTransferCompleteResponse> auto&) {}
+void Fields(auto& f, Is<RequestDownload> auto& m) {
+  f("file_type", m.file_type);
+  f("args", m.args);
+}
+void Fields(auto&, Is<RequestDownloadResponse> auto&) {}
+void Fields(auto& f, Is<DUStateChangeComplete> auto& m) {
+  f("results", m.results);
+  f("command_key", m.command_key);
+}
+void Fields(auto&, Is<DUStateChangeCompleteResponse> auto&) {}
+void Fields(auto& f, Is<AutonomousDUStateChangeComplete> auto& m) { f("results", m.results); }
+void Fields(auto&, Is<AutonomousDUStateChangeCompleteResponse> auto&) {}
+void Fields(auto& f, Is<Kicked> auto& m) {
+  f("command", m.command);
+  f("referer", m.referer);
+  f("arg", m.arg);
+  f("next", m.next);
+}
+void Fields(auto& f, Is<KickedResponse> auto& m) { f("next_url", m.next_url); }
+
 // ---- The envelope: SOAP header fields; "rpc" and "body" are added around them ----------------
 // Optional header fields (std::optional) are written only when set.
 void HeaderFields(auto& f, Is<Envelope> auto& m) {
@@ -159,6 +328,15 @@ Json Write(int v) { return v; }
 Json Write(const EventCode& code) { return code.text; }
 Json Write(ValueType type) { return "xsd:" + std::string(ValueTypeName(type)); }
 Json Write(Namespace ns) { return std::string(NamespaceUri(ns)); }
+constexpr std::pair<DuOperation::Kind, std::string_view> kDuKinds[] = {
+    {DuOperation::Kind::kInstall, "Install"}, {DuOperation::Kind::kUpdate, "Update"},
+    {DuOperation::Kind::kUninstall, "Uninstall"}};
+Json Write(DuOperation::Kind kind) {
+  for (const auto& [k, name] : kDuKinds) {
+    if (k == kind) return std::string(name);
+  }
+  return "Install";
+}
 template <typename T>
 Json Write(const std::vector<T>& items);
 template <HasFields T>
@@ -294,6 +472,19 @@ void Read(Reader& r, const Json& j, const std::string& path, Namespace& out) {
   }
   r.Fail(path, "unknown CWMP namespace " + Quote(text) +
                    " (expected \"urn:dslforum-org:cwmp-1-0\" ... \"cwmp-1-4\", or short \"cwmp-1-0\" or \"1-0\")");
+}
+
+void Read(Reader& r, const Json& j, const std::string& path, DuOperation::Kind& out) {
+  std::string text;
+  Read(r, j, path, text);
+  if (r.failed()) return;
+  for (const auto& [k, name] : kDuKinds) {
+    if (name == text) {
+      out = k;
+      return;
+    }
+  }
+  r.Fail(path, "unknown operation " + Quote(text) + " (expected Install, Update or Uninstall)");
 }
 
 template <typename T>

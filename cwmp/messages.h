@@ -446,10 +446,47 @@ struct Empty {
   bool operator==(const Empty&) const = default;
 };
 
-using Body = std::variant<Empty, Inform, InformResponse, TransferComplete, TransferCompleteResponse,
-                          GetRPCMethods, GetRPCMethodsResponse, GetParameterNames,
-                          GetParameterNamesResponse, GetParameterValues, GetParameterValuesResponse,
-                          SetParameterValues, SetParameterValuesResponse, Fault>;
+// Every RPC and response of TR-069 Amendment 6 that Ruru speaks (SetVouchers and GetOptions are
+// left out), by schema element name. Empty and Fault are handled separately. Adding a message:
+// add it here, then the compiler points at every place that must handle it.
+#define RURU_CWMP_RPCS(X)                                                                        \
+  X(Inform) X(InformResponse) X(TransferComplete) X(TransferCompleteResponse)                    \
+  X(AutonomousTransferComplete) X(AutonomousTransferCompleteResponse)                            \
+  X(RequestDownload) X(RequestDownloadResponse) X(DUStateChangeComplete)                         \
+  X(DUStateChangeCompleteResponse) X(AutonomousDUStateChangeComplete)                            \
+  X(AutonomousDUStateChangeCompleteResponse) X(Kicked) X(KickedResponse)                         \
+  X(GetRPCMethods) X(GetRPCMethodsResponse) X(GetParameterNames) X(GetParameterNamesResponse)    \
+  X(GetParameterValues) X(GetParameterValuesResponse) X(SetParameterValues)                      \
+  X(SetParameterValuesResponse) X(GetParameterAttributes) X(GetParameterAttributesResponse)      \
+  X(SetParameterAttributes) X(SetParameterAttributesResponse) X(AddObject) X(AddObjectResponse)  \
+  X(DeleteObject) X(DeleteObjectResponse) X(Reboot) X(RebootResponse) X(FactoryReset)            \
+  X(FactoryResetResponse) X(ScheduleInform) X(ScheduleInformResponse) X(Download)                \
+  X(DownloadResponse) X(Upload) X(UploadResponse) X(ScheduleDownload) X(ScheduleDownloadResponse) \
+  X(CancelTransfer) X(CancelTransferResponse) X(GetQueuedTransfers) X(GetQueuedTransfersResponse) \
+  X(GetAllQueuedTransfers) X(GetAllQueuedTransfersResponse) X(ChangeDUState) X(ChangeDUStateResponse)
+
+#define RURU_CWMP_TYPE_COMMA(name) name,
+using Body = std::variant<Empty, RURU_CWMP_RPCS(RURU_CWMP_TYPE_COMMA) Fault>;
+#undef RURU_CWMP_TYPE_COMMA
+
+// RpcNameOf<T>::value is the schema element name of message type T.
+template <typename T>
+struct RpcNameOf;
+#define RURU_CWMP_NAME_OF(name)                      \
+  template <>                                        \
+  struct RpcNameOf<name> {                           \
+    static constexpr std::string_view value = #name; \
+  };
+RURU_CWMP_RPCS(RURU_CWMP_NAME_OF)
+#undef RURU_CWMP_NAME_OF
+template <>
+struct RpcNameOf<Fault> {
+  static constexpr std::string_view value = "Fault";
+};
+template <>
+struct RpcNameOf<Empty> {
+  static constexpr std::string_view value = "";
+};
 
 // The element name of the body as in the schemas ("Inform", "Fault"), or "" for Empty.
 std::string_view RpcName(const Body& body);

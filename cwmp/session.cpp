@@ -226,8 +226,13 @@ std::optional<ReconcileKey> ReconcileKeyOf(const Body& request) {
   return std::visit(
       [](const auto& b) -> std::optional<ReconcileKey> {
         using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, SetParameterValues>) {
+        if constexpr (std::is_same_v<T, SetParameterValues> || std::is_same_v<T, AddObject> ||
+                      std::is_same_v<T, DeleteObject>) {
           return ReconcileKey{ReconcileKey::Kind::kParameterKey, b.parameter_key};
+        } else if constexpr (std::is_same_v<T, Reboot> || std::is_same_v<T, Download> || std::is_same_v<T, Upload> ||
+                             std::is_same_v<T, ScheduleInform> || std::is_same_v<T, ScheduleDownload> ||
+                             std::is_same_v<T, ChangeDUState>) {
+          return ReconcileKey{ReconcileKey::Kind::kCommandKey, b.command_key};
         } else {
           return std::nullopt;
         }
