@@ -479,6 +479,7 @@ class Decoder {
       a.state = TransferState(t.State);
       a.is_download = Bool(t.IsDownload, "IsDownload");
       a.file_type = t.FileType;
+      FileType(t.FileType, FileTypeList::kTransfer);
       a.file_size = Uint(t.FileSize, "FileSize", false, 0);
       a.target_file_name = t.TargetFileName;
       out.transfers.push_back(std::move(a));
@@ -487,6 +488,7 @@ class Decoder {
   }
 
   // ---- software modules ----
+  static std::string Opt(const std::string* p) { return p ? *p : std::string(); }
   void Operation(const cwmp__OperationStruct& op, std::string_view type, ChangeDUState* out) {
     DuOperation d;
     std::string_view local = type;
@@ -495,12 +497,14 @@ class Decoder {
     else if (local == "UpdateOpStruct") d.kind = DuOperation::Kind::kUpdate;
     else if (local == "UninstallOpStruct") d.kind = DuOperation::Kind::kUninstall;
     else return Fail("ChangeDUState operation of unknown type \"" + Clip(type) + "\"");
-    d.url = op.URL;
-    d.uuid = op.UUID;
-    d.username = op.Username;
-    d.password = op.Password;
-    d.execution_env_ref = op.ExecutionEnvRef;
-    d.version = op.Version;
+    d.url = op.URL ? *op.URL : Opt(op.URL_);
+    d.uuid = Opt(op.UUID);
+    d.username = Opt(op.Username);
+    d.password = Opt(op.Password);
+    d.execution_env_ref = Opt(op.ExecutionEnvRef);
+    d.version = Opt(op.Version);
+    if (d.kind == DuOperation::Kind::kInstall && d.url.empty()) Warn("ChangeDUState Install operation without URL");
+    if (d.kind == DuOperation::Kind::kUninstall && d.uuid.empty()) Warn("ChangeDUState Uninstall operation without UUID");
     out->operations.push_back(std::move(d));
   }
   Body Map(const cwmp__ChangeDUState& in) {
@@ -512,10 +516,20 @@ class Decoder {
     }
     for (const auto& op : in.Operations) {
       // Schema form: <Operations xsi:type="cwmp:InstallOpStruct">; array form: nested elements.
-      if (op.InstallOpStruct) Operation(*op.InstallOpStruct, "InstallOpStruct", &out);
-      else if (op.UpdateOpStruct) Operation(*op.UpdateOpStruct, "UpdateOpStruct", &out);
-      else if (op.UninstallOpStruct) Operation(*op.UninstallOpStruct, "UninstallOpStruct", &out);
-      else Operation(op, op.xsi__type, &out);
+      const size_t kinds = !op.InstallOpStruct.empty() + !op.UpdateOpStruct.empty() + !op.UninstallOpStruct.empty();
+      if (kinds == 0) {
+        Operation(op, op.xsi__type, &out);
+        continue;
+      }
+      if (kinds > 1) {
+        // gSOAP groups nested elements by name, so the order between kinds would be lost, and the
+        // order of install/update/uninstall matters.
+        Fail("ChangeDUState array form mixing operation kinds in one <Operations>: their order is ambiguous");
+        return out;
+      }
+      for (const auto& o : op.InstallOpStruct) Operation(o, "InstallOpStruct", &out);
+      for (const auto& o : op.UpdateOpStruct) Operation(o, "UpdateOpStruct", &out);
+      for (const auto& o : op.UninstallOpStruct) Operation(o, "UninstallOpStruct", &out);
     }
     if (out.operations.empty()) Fail("ChangeDUState without operations");
     return out;
@@ -568,7 +582,9 @@ class Decoder {
       o.complete_time = r.CompleteTime;
       o.fault.code = Uint(r.Fault.FaultCode, "Fault/FaultCode", false, 0);
       o.fault.message = r.Fault.FaultString;
-      if (autonomous) o.operation_performed = r.OperationPerformed;
+      if (autonomous) o.operation_performed = Opt(r.OperationPerformed);
+      DateTime(r.StartTime, "StartTime");
+      DateTime(r.CompleteTime, "CompleteTime");
       if (!r.CurrentState.empty() && !IsValidDeploymentUnitState(r.CurrentState)) {
         Warn("CurrentState \"" + Clip(r.CurrentState) + "\" is not a deployment unit state");
       }
@@ -1094,6 +1110,12 @@ class Encoder {
   }
 
   // ---- software modules ----
+  // Sets *slot to `value` when it is non-empty (or when `always`): absent elements are not sent.
+  std::string* Keep(const std::string& value, std::string_view what, size_t max, bool always = false) {
+    if (value.empty() && !always) return nullptr;
+    kept_.push_back(std::make_unique<std::string>(Text(value, what, max)));
+    return kept_.back().get();
+  }
   cwmp__ChangeDUState Build(const ChangeDUState& in) {
     cwmp__ChangeDUState out;
     if (in.operations.empty()) Fail("ChangeDUState needs at least one operation");
@@ -1104,10 +1126,20 @@ class Encoder {
           o.xsi__type = "cwmp:InstallOpStruct";
           if (op.url.empty()) Fail("Install operation without URL");
           if (!op.version.empty()) Fail("Install operation has no Version field");
+          o.URL = Keep(op.url, "URL", 1024, true);
+          o.UUID = Keep(op.uuid, "UUID", 36);
+          o.Username = Keep(op.username, "Username", kMaxUsername);
+          o.Password = Keep(op.password, "Password", kMaxPassword);
+          o.ExecutionEnvRef = Keep(op.execution_env_ref, "ExecutionEnvRef", 256);
           break;
         case DuOperation::Kind::kUpdate:
           o.xsi__type = "cwmp:UpdateOpStruct";
           if (!op.execution_env_ref.empty()) Fail("Update operation has no ExecutionEnvRef field");
+          o.UUID = Keep(op.uuid, "UUID", 36);
+          o.Version = Keep(op.version, "Version", 32);
+          o.URL_ = Keep(op.url, "URL", 1024);
+          o.Username = Keep(op.username, "Username", kMaxUsername);
+          o.Password = Keep(op.password, "Password", kMaxPassword);
           break;
         case DuOperation::Kind::kUninstall:
           o.xsi__type = "cwmp:UninstallOpStruct";
@@ -1115,14 +1147,11 @@ class Encoder {
           if (!op.url.empty() || !op.username.empty() || !op.password.empty()) {
             Fail("Uninstall operation has no URL/Username/Password fields");
           }
+          o.UUID = Keep(op.uuid, "UUID", 36, true);
+          o.Version = Keep(op.version, "Version", 32);
+          o.ExecutionEnvRef = Keep(op.execution_env_ref, "ExecutionEnvRef", 256);
           break;
       }
-      o.URL = Text(op.url, "URL", 1024);
-      o.UUID = Text(op.uuid, "UUID", 36);
-      o.Username = Text(op.username, "Username", kMaxUsername);
-      o.Password = Text(op.password, "Password", kMaxPassword);
-      o.ExecutionEnvRef = Text(op.execution_env_ref, "ExecutionEnvRef", 256);
-      o.Version = Text(op.version, "Version", 32);
       out.Operations.push_back(std::move(o));
     }
     out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
@@ -1186,7 +1215,7 @@ class Encoder {
         if (r.operation_performed != "Install" && r.operation_performed != "Update" && r.operation_performed != "Uninstall") {
           Fail("OperationPerformed must be Install, Update or Uninstall");
         }
-        o.OperationPerformed = r.operation_performed;
+        o.OperationPerformed = Keep(r.operation_performed, "OperationPerformed", 16, true);
       } else if (!r.operation_performed.empty()) {
         Fail("OperationPerformed belongs to AutonomousDUStateChangeComplete only");
       }
@@ -1223,6 +1252,7 @@ class Encoder {
 
  private:
   std::optional<Error> error_;
+  std::vector<std::unique_ptr<std::string>> kept_;  // strings the gSOAP structs point to
 };
 
 // SoapOut(s, tag, &value): the generated serializer of each body type, by overload.

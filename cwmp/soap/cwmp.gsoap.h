@@ -342,20 +342,24 @@ struct cwmp__GetAllQueuedTransfersResponse {
 
 // ---- Software modules ----------------------------------------------------------------------
 // <Operations xsi:type="cwmp:InstallOpStruct"> ... : the abstract OperationStruct and its three
-// extensions flattened into one struct; the kind comes from xsi:type. Some stacks send the
-// SOAP-array form instead, <Operations><InstallOpStruct>...</InstallOpStruct></Operations>: the
-// nested pointers accept that on input.
+// extensions flattened into one struct; the kind comes from xsi:type. The members are pointers
+// (absent = not sent) in an order that gives each kind its schema order when only its own members
+// are set: Install = URL, UUID, Username, Password, ExecutionEnvRef; Update = UUID, Version, URL_,
+// Username, Password; Uninstall = UUID, Version, ExecutionEnvRef. (URL_ is the element "URL"; on
+// input gSOAP fills whichever is free, in any order.) Some stacks send the SOAP-array form,
+// <Operations><InstallOpStruct>...</InstallOpStruct></Operations>: the nested vectors accept that.
 struct cwmp__OperationStruct {
   @xsd__QName xsi__type 0;
-  struct cwmp__OperationStruct* InstallOpStruct 0;
-  struct cwmp__OperationStruct* UpdateOpStruct 0;
-  struct cwmp__OperationStruct* UninstallOpStruct 0;
-  xsd__string URL 0;
-  xsd__string UUID 0;
-  xsd__string Username 0;
-  xsd__string Password 0;
-  xsd__string ExecutionEnvRef 0;
-  xsd__string Version 0;
+  std::vector<struct cwmp__OperationStruct> InstallOpStruct 0;
+  std::vector<struct cwmp__OperationStruct> UpdateOpStruct 0;
+  std::vector<struct cwmp__OperationStruct> UninstallOpStruct 0;
+  xsd__string* URL 0;
+  xsd__string* UUID 0;
+  xsd__string* Version 0;
+  xsd__string* URL_ 0;
+  xsd__string* Username 0;
+  xsd__string* Password 0;
+  xsd__string* ExecutionEnvRef 0;
 };
 
 struct cwmp__ChangeDUState {
@@ -413,7 +417,7 @@ struct cwmp__OpResultStruct {
   xsd__string StartTime 0;
   xsd__string CompleteTime 0;
   struct cwmp__FaultStruct Fault 0;
-  xsd__string OperationPerformed 0;  // AutonOpResultStruct only
+  xsd__string* OperationPerformed 0;  // AutonOpResultStruct only (absent otherwise)
 };
 
 struct cwmp__DUStateChangeComplete {

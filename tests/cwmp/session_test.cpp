@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace ruru::cwmp {
@@ -374,6 +378,104 @@ TEST(Session, WhoSendsWhat) {
   EXPECT_FALSE(IsAcsRequest("Inform"));
   EXPECT_TRUE(ResponseNeedsDurableStore("TransferComplete"));
   EXPECT_FALSE(ResponseNeedsDurableStore("GetRPCMethods"));
+}
+
+// Every ACS request that carries a key the CPE reports back: the CommandKey of Reboot, Download,
+// Upload, ScheduleInform, ScheduleDownload and ChangeDUState ("M <method>" events), the ParameterKey
+// of SetParameterValues, AddObject and DeleteObject (ManagementServer.ParameterKey). Each is the
+// outstanding key while its answer is awaited.
+struct KeyedRequest {
+  Body request;
+  ReconcileKey::Kind kind;
+  std::string value;
+};
+
+std::vector<KeyedRequest> KeyedRequests() {
+  SetParameterValues spv;
+  spv.parameters.push_back({"Device.WiFi.SSID.1.SSID", ParameterValue::String("home")});
+  spv.parameter_key = "pk-spv-1";
+  Download download;
+  download.command_key = "ck-download";
+  download.file_type = "1 Firmware Upgrade Image";
+  download.url = "https://fw.example.net/fw.img";
+  Upload upload;
+  upload.command_key = "ck-upload";
+  upload.file_type = "1 Vendor Configuration File";
+  upload.url = "https://upload.example.net/cfg";
+  ScheduleDownload schedule_download;
+  schedule_download.command_key = "ck-schedule-download";
+  schedule_download.file_type = "1 Firmware Upgrade Image";
+  schedule_download.url = "https://fw.example.net/fw.img";
+  schedule_download.time_windows = {{0, 3600, "1 At Any Time", "", -1}};
+  DuOperation install;
+  install.url = "https://apps.example.net/du.ipk";
+  using K = ReconcileKey::Kind;
+  return {
+      {spv, K::kParameterKey, "pk-spv-1"},
+      {AddObject{"Device.NAT.PortMapping.", "pk-add-1"}, K::kParameterKey, "pk-add-1"},
+      {DeleteObject{"Device.NAT.PortMapping.3.", "pk-del-1"}, K::kParameterKey, "pk-del-1"},
+      {Reboot{"ck-reboot"}, K::kCommandKey, "ck-reboot"},
+      {download, K::kCommandKey, "ck-download"},
+      {upload, K::kCommandKey, "ck-upload"},
+      {ScheduleInform{300, "ck-schedule-inform"}, K::kCommandKey, "ck-schedule-inform"},
+      {schedule_download, K::kCommandKey, "ck-schedule-download"},
+      {ChangeDUState{{install}, "ck-du"}, K::kCommandKey, "ck-du"},
+  };
+}
+
+TEST(Session, ReconcileKeyOfEveryKeyedRequest) {
+  const auto keyed = KeyedRequests();
+  ASSERT_EQ(keyed.size(), 9u);
+  for (const auto& k : keyed) {
+    SCOPED_TRACE(RpcName(k.request));
+    const auto key = ReconcileKeyOf(k.request);
+    ASSERT_TRUE(key.has_value());
+    EXPECT_EQ(key->kind, k.kind);
+    EXPECT_EQ(key->value, k.value);
+
+    // The session holds it while the request is outstanding, and drops it with the answer.
+    AcsDriver acs;
+    for (const auto& st : {Cpe(AnInform()), Acs(InformResponse{}), Cpe(Empty{}), Acs(k.request)}) {
+      ASSERT_TRUE(acs.Step(st).ok());
+    }
+    EXPECT_EQ(acs.session().outstanding_acs_request(), RpcName(k.request));
+    ASSERT_TRUE(acs.session().outstanding_key().has_value());
+    EXPECT_EQ(acs.session().outstanding_key()->kind, k.kind);
+    EXPECT_EQ(acs.session().outstanding_key()->value, k.value);
+    ASSERT_TRUE(acs.Step(Cpe(CpeFault(9002))).ok());
+    EXPECT_FALSE(acs.session().outstanding_key().has_value());
+  }
+}
+
+TEST(Session, ReconcileKeyOfAnEmptyKeyIsStillAKey) {
+  // "" is a legal key: the CPE reports "M Reboot" with an empty CommandKey, ParameterKey "".
+  const auto reboot = ReconcileKeyOf(Reboot{""});
+  ASSERT_TRUE(reboot.has_value());
+  EXPECT_EQ(reboot->kind, ReconcileKey::Kind::kCommandKey);
+  EXPECT_EQ(reboot->value, "");
+  const auto add = ReconcileKeyOf(AddObject{"Device.NAT.PortMapping.", ""});
+  ASSERT_TRUE(add.has_value());
+  EXPECT_EQ(add->kind, ReconcileKey::Kind::kParameterKey);
+}
+
+template <size_t... I>
+std::vector<Body> EveryBodyAlternative(std::index_sequence<I...>) {
+  return {Body(std::in_place_index<I>)...};
+}
+
+TEST(Session, ReconcileKeyOfEveryOtherMessageIsNone) {
+  std::set<size_t> keyed;
+  for (const auto& k : KeyedRequests()) keyed.insert(k.request.index());
+  int without_key = 0;
+  for (const Body& body : EveryBodyAlternative(std::make_index_sequence<std::variant_size_v<Body>>())) {
+    if (keyed.count(body.index())) continue;
+    SCOPED_TRACE(RpcName(body));
+    // CancelTransfer carries a CommandKey, but no event reports it back.
+    EXPECT_FALSE(ReconcileKeyOf(body).has_value());
+    ++without_key;
+  }
+  EXPECT_EQ(without_key, static_cast<int>(std::variant_size_v<Body>) - 9);
+  EXPECT_FALSE(ReconcileKeyOf(CancelTransfer{"ck-download"}).has_value());
 }
 
 }  // namespace

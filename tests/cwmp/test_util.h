@@ -149,6 +149,176 @@ inline void PrintTo(const Envelope& e, std::ostream* os) { *os << ruru::test::De
 
 namespace ruru::test {
 
+// The fields of the bodies added with TR-069 Amendment 6 support, as ` key="value"` pairs.
+template <typename T>
+void DescribeMoreBodies(std::ostream& os, const T& b) {
+  using namespace ruru::cwmp;
+  auto kv = [&](std::string_view key, const auto& value) {
+    os << ' ' << key << '=';
+    if constexpr (std::is_convertible_v<decltype(value), std::string_view>) {
+      os << '"' << std::string_view(value) << '"';
+    } else {
+      os << value;
+    }
+  };
+  auto list = [&](std::string_view key, const std::vector<std::string>& items) {
+    os << ' ' << key << "=[";
+    for (size_t i = 0; i < items.size(); ++i) os << (i ? ", " : "") << '"' << items[i] << '"';
+    os << ']';
+  };
+  auto fault = [&](const TransferFault& f) {
+    kv("fault", f.code);
+    kv("fault_message", f.message);
+  };
+  auto results = [&](const std::vector<OpResult>& rs) {
+    for (const auto& r : rs) {
+      os << " [";
+      kv("uuid", r.uuid);
+      kv("du", r.deployment_unit_ref);
+      kv("version", r.version);
+      kv("state", r.current_state);
+      kv("resolved", r.resolved);
+      kv("eus", r.execution_unit_ref_list);
+      kv("start", r.start_time);
+      kv("complete", r.complete_time);
+      fault(r.fault);
+      kv("performed", r.operation_performed);
+      os << ']';
+    }
+  };
+  if constexpr (std::is_same_v<T, GetParameterAttributes>) {
+    list("names", b.names);
+  } else if constexpr (std::is_same_v<T, GetParameterAttributesResponse>) {
+    for (const auto& p : b.parameters) {
+      os << " [" << p.name;
+      kv("notification", p.notification);
+      list("access", p.access_list);
+      os << ']';
+    }
+  } else if constexpr (std::is_same_v<T, SetParameterAttributes>) {
+    for (const auto& p : b.parameters) {
+      os << " [" << p.name;
+      kv("notification_change", p.notification_change);
+      kv("notification", p.notification);
+      kv("access_list_change", p.access_list_change);
+      list("access", p.access_list);
+      os << ']';
+    }
+  } else if constexpr (std::is_same_v<T, AddObject> || std::is_same_v<T, DeleteObject>) {
+    kv("object", b.object_name);
+    kv("key", b.parameter_key);
+  } else if constexpr (std::is_same_v<T, AddObjectResponse>) {
+    kv("instance", b.instance_number);
+    kv("status", b.status);
+  } else if constexpr (std::is_same_v<T, DeleteObjectResponse>) {
+    kv("status", b.status);
+  } else if constexpr (std::is_same_v<T, Reboot> || std::is_same_v<T, CancelTransfer>) {
+    kv("key", b.command_key);
+  } else if constexpr (std::is_same_v<T, ScheduleInform>) {
+    kv("delay", b.delay_seconds);
+    kv("key", b.command_key);
+  } else if constexpr (std::is_same_v<T, Download>) {
+    kv("key", b.command_key);
+    kv("type", b.file_type);
+    kv("url", b.url);
+    kv("user", b.username);
+    kv("password", b.password);
+    kv("size", b.file_size);
+    kv("target", b.target_file_name);
+    kv("delay", b.delay_seconds);
+    kv("success", b.success_url);
+    kv("failure", b.failure_url);
+  } else if constexpr (std::is_same_v<T, DownloadResponse> || std::is_same_v<T, UploadResponse>) {
+    kv("status", b.status);
+    kv("start", b.start_time);
+    kv("complete", b.complete_time);
+  } else if constexpr (std::is_same_v<T, Upload>) {
+    kv("key", b.command_key);
+    kv("type", b.file_type);
+    kv("url", b.url);
+    kv("user", b.username);
+    kv("password", b.password);
+    kv("delay", b.delay_seconds);
+  } else if constexpr (std::is_same_v<T, ScheduleDownload>) {
+    kv("key", b.command_key);
+    kv("type", b.file_type);
+    kv("url", b.url);
+    kv("user", b.username);
+    kv("password", b.password);
+    kv("size", b.file_size);
+    kv("target", b.target_file_name);
+    for (const auto& w : b.time_windows) {
+      os << " [" << w.window_start << ".." << w.window_end;
+      kv("mode", w.window_mode);
+      kv("message", w.user_message);
+      kv("retries", w.max_retries);
+      os << ']';
+    }
+  } else if constexpr (std::is_same_v<T, GetQueuedTransfersResponse>) {
+    for (const auto& t : b.transfers) {
+      os << " [";
+      kv("key", t.command_key);
+      kv("state", t.state);
+      os << ']';
+    }
+  } else if constexpr (std::is_same_v<T, GetAllQueuedTransfersResponse>) {
+    for (const auto& t : b.transfers) {
+      os << " [";
+      kv("key", t.command_key);
+      kv("state", t.state);
+      kv("download", t.is_download);
+      kv("type", t.file_type);
+      kv("size", t.file_size);
+      kv("target", t.target_file_name);
+      os << ']';
+    }
+  } else if constexpr (std::is_same_v<T, ChangeDUState>) {
+    for (const auto& op : b.operations) {
+      const char* kind = op.kind == DuOperation::Kind::kInstall  ? "Install"
+                         : op.kind == DuOperation::Kind::kUpdate ? "Update"
+                                                                 : "Uninstall";
+      os << " [" << kind;
+      kv("url", op.url);
+      kv("uuid", op.uuid);
+      kv("user", op.username);
+      kv("password", op.password);
+      kv("env", op.execution_env_ref);
+      kv("version", op.version);
+      os << ']';
+    }
+    kv("key", b.command_key);
+  } else if constexpr (std::is_same_v<T, AutonomousTransferComplete>) {
+    kv("announce", b.announce_url);
+    kv("transfer", b.transfer_url);
+    kv("download", b.is_download);
+    kv("type", b.file_type);
+    kv("size", b.file_size);
+    kv("target", b.target_file_name);
+    fault(b.fault);
+    kv("start", b.start_time);
+    kv("complete", b.complete_time);
+  } else if constexpr (std::is_same_v<T, RequestDownload>) {
+    kv("type", b.file_type);
+    for (const auto& a : b.args) {
+      os << " [" << a.name << '=';
+      os << '"' << a.value << '"' << ']';
+    }
+  } else if constexpr (std::is_same_v<T, DUStateChangeComplete>) {
+    results(b.results);
+    kv("key", b.command_key);
+  } else if constexpr (std::is_same_v<T, AutonomousDUStateChangeComplete>) {
+    results(b.results);
+  } else if constexpr (std::is_same_v<T, Kicked>) {
+    kv("command", b.command);
+    kv("referer", b.referer);
+    kv("arg", b.arg);
+    kv("next", b.next);
+  } else if constexpr (std::is_same_v<T, KickedResponse>) {
+    kv("next_url", b.next_url);
+  }
+  // The remaining bodies have no fields.
+}
+
 inline std::string Describe(const cwmp::Envelope& envelope) {
   using namespace ruru::cwmp;
   std::ostringstream os;
@@ -243,6 +413,8 @@ inline std::string Describe(const cwmp::Envelope& envelope) {
             str(f.message);
             os << ']';
           }
+        } else {
+          DescribeMoreBodies(os, b);
         }
       },
       envelope.body);

@@ -1,5 +1,5 @@
 // Vocabulary types of cwmp/types.h: parameter paths, typed values, xsi types, event codes, fault
-// codes and namespaces.
+// codes, namespaces, file-type lists, window modes and the attribute / transfer / DU state ranges.
 #include "cwmp/types.h"
 
 #include <gtest/gtest.h>
@@ -442,6 +442,121 @@ TEST(Namespace, OutputNamespace) {
   EXPECT_EQ(OutputNamespace(Namespace::kCwmp12), Namespace::kCwmp12);
   EXPECT_EQ(OutputNamespace(Namespace::kCwmp13), Namespace::kCwmp12);
   EXPECT_EQ(OutputNamespace(Namespace::kCwmp14), Namespace::kCwmp12);
+}
+
+// ---- File transfers, window modes, attribute and transfer states --------------------------------
+
+TEST(FileType, StandardListsPerRpc) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(StandardFileTypes(FileTypeList::kDownload),
+            (V{"1 Firmware Upgrade Image", "2 Web Content", "3 Vendor Configuration File", "4 Tone File",
+               "5 Ringer File"}));
+  EXPECT_EQ(StandardFileTypes(FileTypeList::kUpload),
+            (V{"1 Vendor Configuration File", "2 Vendor Log File", "3 Vendor Configuration File N",
+               "4 Vendor Log File N"}));
+  EXPECT_EQ(StandardFileTypes(FileTypeList::kTransfer),
+            (V{"1 Firmware Upgrade Image", "2 Web Content", "3 Vendor Configuration File", "4 Vendor Log File",
+               "4 Tone File", "5 Ringer File", "6 Vendor Configuration File N", "7 Vendor Log File N"}));
+  // Every listed type without an index is valid in its own list.
+  for (const FileTypeList list : {FileTypeList::kDownload, FileTypeList::kUpload, FileTypeList::kTransfer}) {
+    for (const std::string_view t : StandardFileTypes(list)) {
+      if (!t.ends_with(" N")) {
+        EXPECT_TRUE(IsValidFileType(t, list)) << t;
+      }
+    }
+  }
+}
+
+TEST(FileType, ListsAreKeptApart) {
+  const auto in = [](std::string_view t) {
+    std::string lists;
+    if (IsValidFileType(t, FileTypeList::kDownload)) lists += "D";
+    if (IsValidFileType(t, FileTypeList::kUpload)) lists += "U";
+    if (IsValidFileType(t, FileTypeList::kTransfer)) lists += "T";
+    return lists;
+  };
+  EXPECT_EQ(in("1 Firmware Upgrade Image"), "DT");
+  EXPECT_EQ(in("2 Web Content"), "DT");
+  EXPECT_EQ(in("3 Vendor Configuration File"), "DT");  // Upload's is "1 Vendor Configuration File"
+  EXPECT_EQ(in("1 Vendor Configuration File"), "U");
+  EXPECT_EQ(in("2 Vendor Log File"), "U");
+  EXPECT_EQ(in("4 Vendor Log File"), "T");
+  EXPECT_EQ(in("4 Tone File"), "DT");
+  EXPECT_EQ(in("5 Ringer File"), "DT");
+  EXPECT_EQ(in("3 Vendor Configuration File 2"), "U");
+  EXPECT_EQ(in("4 Vendor Log File 2"), "U");
+  EXPECT_EQ(in("6 Vendor Configuration File 2"), "T");
+  EXPECT_EQ(in("7 Vendor Log File 2"), "T");
+  EXPECT_EQ(in("X 00D09E Special"), "DUT");
+  EXPECT_EQ(in("X ACME Special File"), "DUT");  // "X <vendor> <name>" without an OUI
+  EXPECT_EQ(in("9 Bootloader Image"), "");
+}
+
+TEST(FileType, IndexedFormsNeedAPositiveIndex) {
+  EXPECT_TRUE(IsValidFileType("3 Vendor Configuration File 1", FileTypeList::kUpload));
+  EXPECT_TRUE(IsValidFileType("3 Vendor Configuration File 999999999", FileTypeList::kUpload));
+  EXPECT_TRUE(IsValidFileType("7 Vendor Log File 10", FileTypeList::kTransfer));
+  for (const std::string_view bad : {"3 Vendor Configuration File 0", "3 Vendor Configuration File 01",
+                                     "3 Vendor Configuration File -1", "3 Vendor Configuration File x",
+                                     "3 Vendor Configuration File ", "3 Vendor Configuration File 1 ",
+                                     "3 Vendor Configuration File 1000000000"}) {
+    EXPECT_FALSE(IsValidFileType(bad, FileTypeList::kUpload)) << '"' << bad << '"';
+  }
+}
+
+TEST(FileType, ExactTextAndAtMost64Characters) {
+  for (const std::string_view bad : {"", "1 firmware upgrade image", "1 Firmware Upgrade Image ", " 1 Firmware Upgrade Image",
+                                     "1  Firmware Upgrade Image", "Firmware Upgrade Image", "1"}) {
+    EXPECT_FALSE(IsValidFileType(bad, FileTypeList::kDownload)) << '"' << bad << '"';
+  }
+  const std::string vendor64 = "X 00D09E " + std::string(55, 'V');
+  ASSERT_EQ(vendor64.size(), 64u);
+  EXPECT_TRUE(IsValidFileType(vendor64, FileTypeList::kDownload));
+  EXPECT_FALSE(IsValidFileType(vendor64 + "V", FileTypeList::kDownload));
+  for (const std::string_view bad : {"X 00D09E", "X 00D09E ", "X  Special", "X", "X Special"}) {
+    EXPECT_FALSE(IsValidFileType(bad, FileTypeList::kUpload)) << '"' << bad << '"';
+  }
+}
+
+TEST(WindowMode, StandardAndVendorModes) {
+  for (const std::string_view mode : {"1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed",
+                                      "X 00040E Night Only", "X ACME Quiet Hours"}) {
+    EXPECT_TRUE(IsValidWindowMode(mode)) << mode;
+  }
+  for (const std::string_view mode : {"", "5 Maintenance Window", "1 at any time", "At Any Time", "1 At Any Time ",
+                                      "X 00040E", "1"}) {
+    EXPECT_FALSE(IsValidWindowMode(mode)) << '"' << mode << '"';
+  }
+  EXPECT_TRUE(IsValidWindowMode("X 00040E " + std::string(55, 'M')));
+  EXPECT_FALSE(IsValidWindowMode("X 00040E " + std::string(56, 'M')));
+}
+
+TEST(Notification, ZeroToSix) {
+  for (int n = 0; n <= 6; ++n) EXPECT_TRUE(IsValidNotification(n)) << n;
+  for (const int n : {-1, 7, 100, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()}) {
+    EXPECT_FALSE(IsValidNotification(n)) << n;
+  }
+}
+
+TEST(TransferState, OneToThree) {
+  for (int s = 1; s <= 3; ++s) EXPECT_TRUE(IsValidTransferState(s)) << s;
+  for (const int s : {0, 4, -1}) EXPECT_FALSE(IsValidTransferState(s)) << s;
+}
+
+TEST(DeploymentUnitState, InstalledUninstalledFailed) {
+  for (const std::string_view s : {"Installed", "Uninstalled", "Failed"}) EXPECT_TRUE(IsValidDeploymentUnitState(s)) << s;
+  for (const std::string_view s : {"", "installed", "Installing", "Active", "Installed "}) {
+    EXPECT_FALSE(IsValidDeploymentUnitState(s)) << '"' << s << '"';
+  }
+}
+
+TEST(Limits, SchemaLimitsOfTransfers) {
+  EXPECT_EQ(kMaxCommandKey, 32u);
+  EXPECT_EQ(kMaxParameterKey, 32u);
+  EXPECT_EQ(kMaxUrl, 256u);
+  EXPECT_EQ(kMaxUsername, 256u);
+  EXPECT_EQ(kMaxPassword, 256u);
+  EXPECT_EQ(kMaxFaultString, 256u);
 }
 
 }  // namespace
