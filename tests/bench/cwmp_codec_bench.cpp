@@ -259,6 +259,121 @@ void BM_DecodeGetParameterValuesResponse1000(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeGetParameterValuesResponse1000);
 
+// ---- Issue 3 additions: attributes and scheduled firmware ---------------------------------------
+// 1,000 ParameterAttributeStructs, as a GetParameterAttributes on "Device." returns them.
+Envelope GetParameterAttributesResponse1000() {
+  GetParameterAttributesResponse r;
+  r.parameters.reserve(1000);
+  for (uint32_t i = 0; i < 1000; ++i) {
+    ParameterAttribute a;
+    a.name = "Device.Hosts.Host." + std::to_string(i / 8 + 1) + ".X_ACME_Field" + std::to_string(i % 8);
+    a.notification = static_cast<int>(i % 3);
+    if (i % 4 == 0) a.access_list = {"Subscriber"};
+    r.parameters.push_back(std::move(a));
+  }
+  Envelope env;
+  env.ns = Namespace::kCwmp12;
+  env.id = "gpa-0001";
+  env.body = std::move(r);
+  return env;
+}
+
+void BM_EncodeGetParameterAttributesResponse1000(benchmark::State& state) {
+  const Envelope env = GetParameterAttributesResponse1000();
+  auto check = Encode(env);
+  if (!check) {
+    state.SkipWithError(("cannot encode: " + check.error().message).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto out = Encode(env);
+    benchmark::DoNotOptimize(out);
+  }
+  SetThroughput(state, check->size());
+  state.counters["params/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 1000,
+                                                  benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(check->size()) + " B");
+}
+BENCHMARK(BM_EncodeGetParameterAttributesResponse1000);
+
+void BM_DecodeGetParameterAttributesResponse1000(benchmark::State& state) {
+  auto xml = Encode(GetParameterAttributesResponse1000());
+  if (!xml) {
+    state.SkipWithError(("cannot encode: " + xml.error().message).c_str());
+    return;
+  }
+  auto check = Decode(*xml);
+  if (!check || std::get_if<GetParameterAttributesResponse>(&check->envelope.body) == nullptr ||
+      std::get<GetParameterAttributesResponse>(check->envelope.body).parameters.size() != 1000) {
+    state.SkipWithError("the generated GetParameterAttributesResponse does not decode to 1,000 parameters");
+    return;
+  }
+  for (auto _ : state) {
+    auto d = Decode(*xml);
+    benchmark::DoNotOptimize(d);
+  }
+  SetThroughput(state, xml->size());
+  state.counters["params/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 1000,
+                                                  benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(xml->size()) + " B");
+}
+BENCHMARK(BM_DecodeGetParameterAttributesResponse1000);
+
+// A firmware ScheduleDownload with two windows: "at any time" tonight, then "confirmation needed".
+Envelope AScheduleDownload() {
+  ScheduleDownload d;
+  d.command_key = "fw-5.4.3-wave-2";
+  d.file_type = "1 Firmware Upgrade Image";
+  d.url = "https://fw.example.net/acme/hgw5000ax/5.4.3/image.bin?exp=1764400000&sig=3f9a0c7e";
+  d.username = "cpe-00D09E-ACME5K0012345678";
+  d.password = "s3cr3t-download-token";
+  d.file_size = 38912345;
+  d.target_file_name = "image.bin";
+  d.time_windows = {TimeWindow{3600, 14400, "1 At Any Time", "", 3},
+                    TimeWindow{14400, 86400, "4 Confirmation Needed", "A firmware update is ready. Install now?", -1}};
+  Envelope env;
+  env.ns = Namespace::kCwmp12;
+  env.id = "sd-0001";
+  env.body = std::move(d);
+  return env;
+}
+
+void BM_EncodeScheduleDownload(benchmark::State& state) {
+  const Envelope env = AScheduleDownload();
+  auto check = Encode(env);
+  if (!check) {
+    state.SkipWithError(("cannot encode: " + check.error().message).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto out = Encode(env);
+    benchmark::DoNotOptimize(out);
+  }
+  SetThroughput(state, check->size());
+  state.SetLabel(std::to_string(check->size()) + " B");
+}
+BENCHMARK(BM_EncodeScheduleDownload);
+
+void BM_DecodeScheduleDownload(benchmark::State& state) {
+  auto xml = Encode(AScheduleDownload());
+  if (!xml) {
+    state.SkipWithError(("cannot encode: " + xml.error().message).c_str());
+    return;
+  }
+  auto check = Decode(*xml);
+  if (!check || !(check->envelope == AScheduleDownload())) {
+    state.SkipWithError("the ScheduleDownload does not round-trip");
+    return;
+  }
+  for (auto _ : state) {
+    auto d = Decode(*xml);
+    benchmark::DoNotOptimize(d);
+  }
+  SetThroughput(state, xml->size());
+  state.SetLabel(std::to_string(xml->size()) + " B");
+}
+BENCHMARK(BM_DecodeScheduleDownload);
+
 }  // namespace
 
 BENCHMARK_MAIN();
