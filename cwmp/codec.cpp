@@ -897,7 +897,7 @@ class Encoder {
   void Notification(int n) {
     if (!IsValidNotification(n)) Fail("Notification must be 0 to 6, got " + std::to_string(n));
   }
-  void Status01(int s, std::string_view what) {
+  void Status01(int s, const std::string& what) {
     if (s != 0 && s != 1) Fail(std::string(what) + " must be 0 or 1");
   }
   void ObjectPath(const std::string& s) {
@@ -991,15 +991,32 @@ class Encoder {
   void Time(const std::string& t, std::string_view what) {
     if (!IsValidDateTime(t)) Fail(std::string(what) + " must be an xsd:dateTime (0001-01-01T00:00:00Z when unknown)");
   }
-  cwmp__Download Build(const Download& in) {
-    cwmp__Download out;
+  // The fields Download, Upload and ScheduleDownload share, with their schema checks.
+  template <typename G, typename M>
+  void TransferRequest(G& out, const M& in, FileTypeList list, std::string_view rpc) {
     out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
     out.FileType = Text(in.file_type, "FileType", 64);
-    FileType(in.file_type, FileTypeList::kDownload, "Download");
+    FileType(in.file_type, list, rpc);
     out.URL = Text(in.url, "URL", kMaxUrl);
-    if (in.url.empty()) Fail("Download URL is empty");
+    if (in.url.empty()) Fail(std::string(rpc) + " URL is empty");
     out.Username = Text(in.username, "Username", kMaxUsername);
     out.Password = Text(in.password, "Password", kMaxPassword);
+  }
+  // DownloadResponse and UploadResponse.
+  template <typename G, typename M>
+  G TransferResponse(const M& in, std::string_view rpc) {
+    G out;
+    Status01(in.status, std::string(rpc) + " Status");
+    out.Status = std::to_string(in.status);
+    Time(in.start_time, "StartTime");
+    Time(in.complete_time, "CompleteTime");
+    out.StartTime = in.start_time;
+    out.CompleteTime = in.complete_time;
+    return out;
+  }
+  cwmp__Download Build(const Download& in) {
+    cwmp__Download out;
+    TransferRequest(out, in, FileTypeList::kDownload, "Download");
     out.FileSize = std::to_string(in.file_size);
     out.TargetFileName = Text(in.target_file_name, "TargetFileName", 256);
     out.DelaySeconds = std::to_string(in.delay_seconds);
@@ -1008,46 +1025,20 @@ class Encoder {
     return out;
   }
   cwmp__DownloadResponse Build(const DownloadResponse& in) {
-    cwmp__DownloadResponse out;
-    Status01(in.status, "DownloadResponse Status");
-    out.Status = std::to_string(in.status);
-    Time(in.start_time, "StartTime");
-    Time(in.complete_time, "CompleteTime");
-    out.StartTime = in.start_time;
-    out.CompleteTime = in.complete_time;
-    return out;
+    return TransferResponse<cwmp__DownloadResponse>(in, "DownloadResponse");
   }
   cwmp__Upload Build(const Upload& in) {
     cwmp__Upload out;
-    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
-    out.FileType = Text(in.file_type, "FileType", 64);
-    FileType(in.file_type, FileTypeList::kUpload, "Upload");
-    out.URL = Text(in.url, "URL", kMaxUrl);
-    if (in.url.empty()) Fail("Upload URL is empty");
-    out.Username = Text(in.username, "Username", kMaxUsername);
-    out.Password = Text(in.password, "Password", kMaxPassword);
+    TransferRequest(out, in, FileTypeList::kUpload, "Upload");
     out.DelaySeconds = std::to_string(in.delay_seconds);
     return out;
   }
   cwmp__UploadResponse Build(const UploadResponse& in) {
-    cwmp__UploadResponse out;
-    Status01(in.status, "UploadResponse Status");
-    out.Status = std::to_string(in.status);
-    Time(in.start_time, "StartTime");
-    Time(in.complete_time, "CompleteTime");
-    out.StartTime = in.start_time;
-    out.CompleteTime = in.complete_time;
-    return out;
+    return TransferResponse<cwmp__UploadResponse>(in, "UploadResponse");
   }
   cwmp__ScheduleDownload Build(const ScheduleDownload& in) {
     cwmp__ScheduleDownload out;
-    out.CommandKey = Text(in.command_key, "CommandKey", kMaxCommandKey);
-    out.FileType = Text(in.file_type, "FileType", 64);
-    FileType(in.file_type, FileTypeList::kDownload, "ScheduleDownload");
-    out.URL = Text(in.url, "URL", kMaxUrl);
-    if (in.url.empty()) Fail("ScheduleDownload URL is empty");
-    out.Username = Text(in.username, "Username", kMaxUsername);
-    out.Password = Text(in.password, "Password", kMaxPassword);
+    TransferRequest(out, in, FileTypeList::kDownload, "ScheduleDownload");
     out.FileSize = std::to_string(in.file_size);
     out.TargetFileName = Text(in.target_file_name, "TargetFileName", 256);
     if (in.time_windows.empty() || in.time_windows.size() > 2) Fail("ScheduleDownload needs one or two time windows");

@@ -185,42 +185,35 @@ void Fields(auto& f, Is<ScheduleInform> auto& m) {
   f("command_key", m.command_key);
 }
 void Fields(auto&, Is<ScheduleInformResponse> auto&) {}
-void Fields(auto& f, Is<Download> auto& m) {
+// The leading fields Download, Upload and ScheduleDownload share.
+void TransferFields(auto& f, auto& m) {
   f("command_key", m.command_key);
   f("file_type", m.file_type);
   f("url", m.url);
   f("username", m.username);
   f("password", m.password);
+}
+void Fields(auto& f, Is<Download> auto& m) {
+  TransferFields(f, m);
   f("file_size", m.file_size);
   f("target_file_name", m.target_file_name);
   f("delay_seconds", m.delay_seconds);
   f("success_url", m.success_url);
   f("failure_url", m.failure_url);
 }
-void Fields(auto& f, Is<DownloadResponse> auto& m) {
+template <typename T>
+  requires Is<T, DownloadResponse> || Is<T, UploadResponse>
+void Fields(auto& f, T& m) {
   f("status", m.status);
   f("start_time", m.start_time);
   f("complete_time", m.complete_time);
 }
 void Fields(auto& f, Is<Upload> auto& m) {
-  f("command_key", m.command_key);
-  f("file_type", m.file_type);
-  f("url", m.url);
-  f("username", m.username);
-  f("password", m.password);
+  TransferFields(f, m);
   f("delay_seconds", m.delay_seconds);
 }
-void Fields(auto& f, Is<UploadResponse> auto& m) {
-  f("status", m.status);
-  f("start_time", m.start_time);
-  f("complete_time", m.complete_time);
-}
 void Fields(auto& f, Is<ScheduleDownload> auto& m) {
-  f("command_key", m.command_key);
-  f("file_type", m.file_type);
-  f("url", m.url);
-  f("username", m.username);
-  f("password", m.password);
+  TransferFields(f, m);
   f("file_size", m.file_size);
   f("target_file_name", m.target_file_name);
   f("time_windows", m.time_windows);
