@@ -7,6 +7,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Boost 1.74 REQUIRED)
+find_package(CURL REQUIRED)
 
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(GSOAPXX REQUIRED IMPORTED_TARGET gsoap++)

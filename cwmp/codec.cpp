@@ -1318,9 +1318,10 @@ Result<std::string> Encode(const Envelope& env) {
         if constexpr (std::is_same_v<B, Empty>) {
         } else if constexpr (std::is_same_v<B, Fault>) {
           cwmp__SoapFault f;
-          std::string_view code = body.faultcode;
-          if (const size_t colon = code.find(':'); colon != std::string_view::npos) code.remove_prefix(colon + 1);
-          if (code != "Client" && code != "Server") enc.Fail("faultcode must be Client or Server");
+          // The model value carries no prefix (messages.h); anything else, "SOAP-ENV:Client" included,
+          // is refused rather than rewritten so that Encode never silently changes a field.
+          const std::string_view code = body.faultcode;
+          if (code != "Client" && code != "Server") enc.Fail("faultcode must be Client or Server (no prefix)");
           f.faultcode = "SOAP-ENV:" + std::string(code);
           f.faultstring = enc.Text(body.faultstring, "faultstring");
           auto* detail = soap_new_cwmp__FaultDetail(s);

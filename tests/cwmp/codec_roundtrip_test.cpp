@@ -520,6 +520,24 @@ TEST(CodecRoundTrip, FaultUsesQualifiedFaultcodeAndDetail) {
   EXPECT_TRUE(Contains(*xml, "<detail><cwmp:Fault><FaultCode>9005</FaultCode>")) << *xml;
 }
 
+// Found by fuzz_cwmp_decode (tests/fuzz/regressions/decode-roundtrip-fault-faultcode-double-prefix.xml):
+// "::Client" decoded to ":Client", which Encode used to strip again into "Client".
+TEST(CodecRoundTrip, FaultcodeWithAPrefixIsRefusedNotRewritten) {
+  for (const char* code : {":Client", "SOAP-ENV:Client", "Sender", ""}) {
+    SCOPED_TRACE(code);
+    Fault f;
+    f.faultcode = code;
+    f.code = 9005;
+    auto xml = Encode(Env(Namespace::kCwmp12, f));
+    ASSERT_FALSE(xml.ok());
+    EXPECT_NE(xml.error().message.find("faultcode"), std::string::npos) << xml.error().message;
+  }
+  auto decoded = Decode(
+      R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>::Client</faultcode><faultstring>x</faultstring><detail><cwmp:Fault><FaultCode>9002</FaultCode><FaultString>y</FaultString></cwmp:Fault></detail></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>)");
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_FALSE(Encode(decoded->envelope).ok());
+}
+
 TEST(CodecRoundTrip, ArrayTypeMatchesTheItemsSent) {
   Inform in = SampleInform();
   auto xml = Encode(Env(Namespace::kCwmp12, in));

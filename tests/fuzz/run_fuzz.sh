@@ -7,7 +7,8 @@
 #  1. Builds the seed corpus in DIR/seeds: every tests/fixtures/**/*.http with its HTTP headers
 #     stripped (the body after the first blank line; a GET or an empty POST gives an empty seed),
 #     every other fixture file as it is, and every file of each --seeds directory.
-#  2. Replays each file of --regressions (saved crash reproducers) once; any failure fails the run.
+#  2. Replays each file of --regressions (saved reproducers of fixed bugs; not its subdirectories,
+#     so regressions/open/ is skipped) once; any failure fails the run.
 #  3. Copies the seeds into a fresh, writable corpus DIR/corpus and fuzzes for RURU_FUZZ_SECONDS
 #     (default: --default-seconds, else 60) with -rss_limit_mb=2048 -max_len=65536 -timeout=10.
 #     Arguments after "--" go to libFuzzer as they are (e.g. -jobs=2, -use_value_profile=1).
