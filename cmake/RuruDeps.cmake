@@ -14,3 +14,10 @@ pkg_check_modules(GSOAPXX REQUIRED IMPORTED_TARGET gsoap++)
 
 find_program(SOAPCPP2 soapcpp2 REQUIRED)
 find_path(GSOAP_IMPORT_DIR stlvector.h PATHS /usr/share/gsoap/import REQUIRED)
+
+# C++20 coroutines with Asio (base/asio.h): Boost 1.74 only detects them for gcc; clang 14 with
+# libstdc++ works once told. Its -fsanitize=function breaks coroutine frames ("cannot represent a
+# difference across sections"), so sanitizer builds leave that one check out (CMakeLists.txt).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_compile_definitions(BOOST_ASIO_HAS_CO_AWAIT=1)
+endif()
