@@ -16,6 +16,10 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   TimePoint Now() const override { return std::chrono::system_clock::now(); }
+  static const SystemClock& Instance() {
+    static const SystemClock clock;
+    return clock;
+  }
 };
 
 // A clock that moves only when told to. Not thread-safe; for tests.

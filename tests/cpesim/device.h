@@ -50,6 +50,9 @@ class Device {
 
   const DeviceModel& model() const { return *model_; }
   const DeviceIdentity& identity() const { return identity_; }
+  // For facts that change underneath the data model: a new WAN IP, an installed firmware version.
+  // Parameters reading them through placeholders change with them (no value change is recorded).
+  DeviceIdentity& mutable_identity() { return identity_; }
   // The Inform DeviceId: the model's manufacturer/OUI/product class and this device's serial.
   cwmp::DeviceId device_id() const;
 
