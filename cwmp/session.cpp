@@ -63,7 +63,13 @@ Status Session::CheckVersionRules(const Envelope& env) const {
   if (const auto* f = std::get_if<Fault>(&env.body); f && !FaultCodeAllowed(f->code, *version_)) {
     return InvalidArgument("session: fault " + std::to_string(f->code) + " does not exist in CWMP " + v);
   }
-  if (env.use_cwmp_version && !HeaderAllowed("UseCWMPVersion", *version_)) {
+  // UseCWMPVersion on the InformResponse answers a 1.4 CPE's SupportedCWMPVersions and may name an
+  // older version, the one the session then uses; anywhere else it needs a 1.4 session.
+  if (env.use_cwmp_version && std::holds_alternative<InformResponse>(env.body)) {
+    if (ParseVersion(*env.use_cwmp_version) != version_) {
+      return InvalidArgument("session: UseCWMPVersion " + *env.use_cwmp_version + " differs from the session's CWMP " + v);
+    }
+  } else if (env.use_cwmp_version && !HeaderAllowed("UseCWMPVersion", *version_)) {
     return InvalidArgument("session: UseCWMPVersion is not part of CWMP " + v);
   }
   if (env.session_timeout && !HeaderAllowed("SessionTimeout", *version_)) {

@@ -176,6 +176,33 @@ TEST(VersionRules, HeadersBelongToTheirVersions) {
   EXPECT_TRUE(s.Send(r).ok());
 }
 
+// A 1.4 CPE offering "1.0,1.2,1.4" to an ACS limited to 1.2: the ACS names 1.2 in UseCWMPVersion
+// (only in the InformResponse) and both sides then follow 1.2 rules.
+TEST(VersionRules, UseCwmpVersionMayNameAnOlderAgreedVersion) {
+  Envelope inform = CpeInform(CwmpVersion::k1_4);
+  inform.supported_cwmp_versions = "1.0,1.2,1.4";
+  auto n = NegotiateAsAcs(inform, CwmpVersion::k1_2);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  ASSERT_EQ(n->version, CwmpVersion::k1_2);
+  ManualClock clock;
+  Session acs(Role::kAcs, clock);
+  ASSERT_TRUE(acs.Receive(inform).ok());
+  acs.SetVersion(n->version);  // negotiated from the Inform just received
+  ASSERT_TRUE(acs.MarkStored().ok());
+  Envelope r;
+  r.body = InformResponse{};
+  ApplyToInformResponse(*n, inform, &r);
+  ASSERT_EQ(r.use_cwmp_version, "1.2");
+  EXPECT_TRUE(acs.Send(r).ok());
+  auto cpe_version = AcceptAsCpe(CwmpVersion::k1_4, r);
+  ASSERT_TRUE(cpe_version.ok()) << cpe_version.error().message;
+  EXPECT_EQ(*cpe_version, CwmpVersion::k1_2) << "both ends agree";
+  Envelope later;
+  later.body = GetRPCMethods{};
+  later.use_cwmp_version = "1.2";
+  EXPECT_FALSE(acs.Send(later).ok()) << "only the InformResponse carries it below 1.4";
+}
+
 TEST(VersionNames, ParseAndFormat) {
   EXPECT_EQ(ParseVersion("1.3"), CwmpVersion::k1_3);
   EXPECT_FALSE(ParseVersion("1.5").has_value());
