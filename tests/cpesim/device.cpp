@@ -281,8 +281,13 @@ Status Device::Set(std::string_view path, std::string_view value) {
   if (auto err = cwmp::ParameterValue{def.type, std::string(value)}.Validate()) {
     return InvalidArgument(std::string(path) + ": " + *err);
   }
-  if (Value(param, r->numbers) == value) return {};
   const ModelKey key{param, r->numbers};
+  if (Value(param, r->numbers) == value) {
+    // Same value now, but a default that follows a placeholder (${software_version}) would move
+    // later: pin it, without a value change.
+    if (def.has_placeholders) StoreValue(key, std::string(value));
+    return {};
+  }
   StoreValue(key, std::string(value));
   const int n = Attribute(param, r->numbers).notification;
   // Passive (1, 4, 6) and active (2) notification; 3 and 5 are lightweight-only (UDP, not Inform).
@@ -441,7 +446,7 @@ cwmp::Body Device::OnSetParameterValues(const cwmp::SetParameterValues& req) {
       fail(pv.name, 9008);
     } else if (pv.value.type != def.type) {
       fail(pv.name, 9006);
-    } else if (cwmp::ParameterValue{def.type, pv.value.text}.Validate()) {
+    } else if (cwmp::ParameterValue{def.type, pv.value.text}.Validate() || def.CheckAllowed(pv.value.text)) {
       fail(pv.name, 9007);
     } else {
       keys.push_back({param, r->numbers});

@@ -1,6 +1,7 @@
 #include "tests/cpesim/model.h"
 
 #include <algorithm>
+#include <string>
 #include <fstream>
 #include <sstream>
 
@@ -296,6 +297,26 @@ class ModelLoader {
       def.secret = p.value("secret", false);
       def.default_notification = p.value("notification", 0);
       if (!cwmp::IsValidNotification(def.default_notification)) return Bad(where + ": notification not in 0-6");
+      if (const auto r = p.find("range"); r != p.end()) {
+        if (!r->is_array() || r->size() != 2 || !(*r)[0].is_number_integer() || !(*r)[1].is_number_integer() ||
+            (*r)[0].get<int64_t>() > (*r)[1].get<int64_t>()) {
+          return Bad(where + ": \"range\" must be [min, max] integers with min <= max");
+        }
+        if (def.type != cwmp::ValueType::kInt && def.type != cwmp::ValueType::kUnsignedInt &&
+            def.type != cwmp::ValueType::kLong && def.type != cwmp::ValueType::kUnsignedLong) {
+          return Bad(where + ": \"range\" only for numeric types");
+        }
+        def.range = std::pair{(*r)[0].get<int64_t>(), (*r)[1].get<int64_t>()};
+      }
+      if (const auto e = p.find("enum"); e != p.end()) {
+        if (!e->is_array() || e->empty() || def.type != cwmp::ValueType::kString) {
+          return Bad(where + ": \"enum\" must be a non-empty array, for string parameters");
+        }
+        for (const auto& item : *e) {
+          if (!item.is_string()) return Bad(where + ": \"enum\" holds a non-string");
+          def.enumeration.push_back(item.get<std::string>());
+        }
+      }
       const auto v = p.find("value");
       if (v == p.end() || !v->is_string()) return Bad(where + ": \"value\" missing or not a string");
       def.value = v->get<std::string>();
@@ -313,6 +334,7 @@ class ModelLoader {
         if (auto err = cwmp::ParameterValue{def.type, def.value}.Validate()) {
           return Bad(where + ": default value invalid for " + *type_name + ": " + *err);
         }
+        if (auto err = def.CheckAllowed(def.value)) return Bad(where + ": default value " + *err);
       }
       def.node = *node;
       m_->nodes_[*node].parameter = static_cast<int32_t>(m_->parameters_.size());
@@ -421,6 +443,26 @@ Result<std::shared_ptr<const DeviceModel>> LoadModelFile(const std::string& path
   auto model = LoadModel(text.str());
   if (!model) return InvalidArgument(path + ": " + model.error().message);
   return model;
+}
+
+std::optional<std::string> ParameterDef::CheckAllowed(std::string_view value) const {
+  if (range) {
+    long double v = 0;
+    try {
+      v = std::stold(std::string(value));
+    } catch (...) {
+      return "is not a number";
+    }
+    if (v < range->first || v > range->second) {
+      return "out of range [" + std::to_string(range->first) + ", " + std::to_string(range->second) + "]";
+    }
+  }
+  if (!enumeration.empty() && std::find(enumeration.begin(), enumeration.end(), value) == enumeration.end()) {
+    std::string list;
+    for (const auto& e : enumeration) list += (list.empty() ? "" : ", ") + e;
+    return "not one of " + list;
+  }
+  return std::nullopt;
 }
 
 }  // namespace ruru::cpesim

@@ -10,7 +10,8 @@
 //    "rpc_methods": ["GetRPCMethods", ...],            // optional; a standard list by default
 //    "objects": [{"path": "Device.NAT.PortMapping.{i}.", "addable": true, "instances": 0}, ...],
 //    "parameters": [{"path": "...", "type": "string", "writable": false, "value": "...",
-//                    "secret": false, "notification": 0}, ...]}   // secret/notification optional
+//                    "secret": false, "notification": 0,                // optional
+//                    "range": [1, 86400], "enum": ["TCP", "UDP"]}, ...]}  // optional: else fault 9007
 // Values may hold placeholders expanded per device on read: ${serial} ${oui} ${product_class}
 // ${wan_ip} ${connreq_url} ${mac} ${time_zone} ${software_version} ${hardware_version} ${acs_url}
 // ${now}, and in multi-instance templates ${i} (the innermost instance number).
@@ -55,6 +56,11 @@ struct ParameterDef {
   std::string value;             // default value (raw, placeholders unexpanded)
   int32_t node = -1;             // its node in the tree
   int32_t counts_object = -1;    // "<Table>NumberOfEntries": the object whose instances it counts
+  // Allowed values beyond the type (SetParameterValues outside them: fault 9007).
+  std::optional<std::pair<int64_t, int64_t>> range;  // numeric types: inclusive [min, max]
+  std::vector<std::string> enumeration;              // strings: one of these ("" allowed only if listed)
+  // nullopt if `value` is allowed, else why not.
+  std::optional<std::string> CheckAllowed(std::string_view value) const;
 };
 
 struct ObjectDef {

@@ -138,6 +138,34 @@ TEST(ModelLoad, NestedInitialInstancesUnderEachParent) {
   EXPECT_EQ((*m)->initial_instances().size(), 2u + 2u * 3u);
 }
 
+TEST(ModelLoad, RangeAndEnumRestrictValues) {
+  auto m = LoadModel(R"({"name": "t", "root": "Device.", "device_id": {"manufacturer": "m", "oui": "000000", "product_class": "p"},
+    "software_version": "1", "hardware_version": "1", "dual_bank": false, "inform_parameters": [], "objects": [],
+    "parameters": [{"path": "Device.A", "type": "unsignedInt", "writable": true, "value": "5", "range": [1, 10]},
+                   {"path": "Device.B", "type": "string", "writable": true, "value": "TCP", "enum": ["TCP", "UDP"]}]})");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  const ParameterDef& a = (*m)->parameters()[0];
+  EXPECT_FALSE(a.CheckAllowed("1").has_value());
+  EXPECT_FALSE(a.CheckAllowed("10").has_value());
+  EXPECT_TRUE(a.CheckAllowed("0").has_value());
+  EXPECT_TRUE(a.CheckAllowed("11").has_value());
+  const ParameterDef& b = (*m)->parameters()[1];
+  EXPECT_FALSE(b.CheckAllowed("UDP").has_value());
+  EXPECT_TRUE(b.CheckAllowed("SCTP").has_value());
+  EXPECT_TRUE(b.CheckAllowed("").has_value());
+  for (const char* bad : {R"("range": [10, 1])", R"("range": [1])", R"("range": ["a", 2])", R"("enum": [])", R"("enum": [1])"}) {
+    SCOPED_TRACE(bad);
+    auto r = LoadModel(std::string(R"({"name": "t", "root": "Device.", "device_id": {"manufacturer": "m", "oui": "000000", "product_class": "p"},
+      "software_version": "1", "hardware_version": "1", "dual_bank": false, "inform_parameters": [], "objects": [],
+      "parameters": [{"path": "Device.A", "type": "unsignedInt", "writable": true, "value": "5", )") + bad + "}]}");
+    EXPECT_FALSE(r.ok());
+  }
+  auto default_outside = LoadModel(R"({"name": "t", "root": "Device.", "device_id": {"manufacturer": "m", "oui": "000000", "product_class": "p"},
+    "software_version": "1", "hardware_version": "1", "dual_bank": false, "inform_parameters": [], "objects": [],
+    "parameters": [{"path": "Device.A", "type": "unsignedInt", "writable": true, "value": "50", "range": [1, 10]}]})");
+  EXPECT_FALSE(default_outside.ok());
+}
+
 TEST(ModelLoad, ShippedModelsLoad) {
   for (const char* name : {"tr181-router.json", "tr098-router.json"}) {
     const std::string path = std::string(RURU_CPESIM_DIR) + "/models/" + name;

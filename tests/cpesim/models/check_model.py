@@ -20,7 +20,7 @@ OPTIONAL_TOP_KEYS = {"rpc_methods"}  # accepted by the engine (tests/cpesim/mode
 DEVICE_ID_KEYS = {"manufacturer", "oui", "product_class"}
 OBJECT_KEYS = {"path", "addable", "instances"}
 PARAM_KEYS = {"path", "type", "writable", "value"}
-OPTIONAL_PARAM_KEYS = {"secret", "notification"}
+OPTIONAL_PARAM_KEYS = {"secret", "notification", "range", "enum"}  # range/enum: model.h
 ROOTS = ("Device.", "InternetGatewayDevice.")
 TYPES = {"string", "int", "unsignedInt", "long", "unsignedLong", "boolean", "dateTime",
          "base64", "hexBinary"}
