@@ -7,12 +7,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <set>
 #include <thread>
 
 #include "tests/cpesim/firmware_image.h"
 #include "tests/cpesim/model.h"
+#include "tests/support/tls_cert.h"
 #include "tests/testacs/testacs.h"
 
 namespace ruru::cpesim {
@@ -100,6 +103,16 @@ class FleetTest : public ::testing::Test {
   std::unique_ptr<Fleet> fleet_;
   std::thread thread_;
 };
+
+// Polls `pred` (e.g. a fleet metric, which the ACS's WaitFor would not notice) until it holds.
+bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = kWait) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
 
 template <class T>
 const T* BodyOf(const std::optional<cwmp::Envelope>& e) {
@@ -457,7 +470,7 @@ TEST_F(FleetTest, WrongCredentialsAreRefusedAndRetried) {
     fleet_->RunOnIo([&] { n = fleet_->metrics().counters().sessions_failed[static_cast<size_t>(SessionFailure::kAuth)]; });
     return n;
   };
-  ASSERT_TRUE(acs().WaitFor([&] { return auth_failed() >= 2; }, kWait)) << "the device retries with back-off";
+  ASSERT_TRUE(Eventually([&] { return auth_failed() >= 2; })) << "the device retries with back-off";
   EXPECT_GE(acs().GetCounters().auth_failures, 2u);
   EXPECT_EQ(acs().GetCounters().informs, 0u);
 }
@@ -541,11 +554,11 @@ TEST_F(FleetTest, SilentAndBrickedDevicesStopInforming) {
   c.faults = *ParseFaultSpec("brick-version=6.6.6:1");
   Run(c);
   WaitSessions(1);
-  ASSERT_TRUE(acs().WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     uint64_t bricked = 0;
     fleet_->RunOnIo([&] { bricked = fleet_->metrics().counters().devices_bricked; });
     return bricked == 1;
-  }, kWait));
+  }));
   // A connection request finds nobody.
   auto cr = ScriptedAcs::ConnectionRequest("http://127.0.0.1:" + std::to_string(fleet_->connreq_port()) + "/T000001",
                                            "T000001", "cr-T000001", 5s);
@@ -563,6 +576,132 @@ TEST_F(FleetTest, LostInformResponseKeepsTheEventsForTheRetry) {
   ASSERT_GE(s.size(), 2u);
   EXPECT_TRUE(s[1].HasEvent("0 BOOTSTRAP"));
   EXPECT_GE(s[1].inform.retry_count, 1u);
+}
+
+TEST_F(FleetTest, HttpsWithTheRightCaWorksAndAWrongCaFails) {
+  test::SelfSignedCert server("cpesim-acs");
+  test::SelfSignedCert other("cpesim-other");
+  testacs::Options o;
+  o.tls_cert_file = server.cert.string();
+  o.tls_key_file = server.key.string();
+  RestartAcs(o);
+  ASSERT_TRUE(acs().url().starts_with("https://"));
+  FleetConfig c = Config(2);
+  c.tls_ca_file = server.cert.string();
+  Run(c);
+  auto s = WaitSessions(1);
+  ASSERT_FALSE(s.empty());
+  EXPECT_EQ(s[0].outcome, testacs::Outcome::kCompleted) << s[0].error;
+
+  // Another fleet that trusts another CA never gets a session through.
+  asio::io_context io2;
+  FleetConfig c2 = Config(1);
+  c2.serial_prefix = "W";
+  c2.tls_ca_file = other.cert.string();
+  Fleet wrong(io2, c2);
+  ASSERT_TRUE(wrong.Start().ok());
+  uint64_t tls_failures = 0;
+  for (int i = 0; i < 100 && tls_failures == 0; ++i) {
+    io2.run_for(50ms);
+    tls_failures = wrong.metrics().counters().sessions_failed[static_cast<size_t>(SessionFailure::kTls)];
+  }
+  wrong.Stop();
+  io2.run_for(50ms);
+  EXPECT_EQ(tls_failures, 1u);
+  EXPECT_EQ(acs().SessionsOf("W000001").size(), 0u);
+}
+
+TEST_F(FleetTest, HijackedDevicesStopInformingThisAcs) {
+  FleetConfig c = Config(1);
+  c.faults = *ParseFaultSpec("hijacked=1:1");
+  Run(c);
+  WaitSessions(1);
+  ASSERT_TRUE(Eventually([&] {
+    uint64_t h = 0;
+    fleet_->RunOnIo([&] { h = fleet_->metrics().counters().devices_hijacked; });
+    return h == 1;
+  }));
+  EXPECT_EQ(Get(0, "Device.ManagementServer.URL"), std::string(kHijackAcsUrl));
+  auto cr = ScriptedAcs::ConnectionRequest("http://127.0.0.1:" + std::to_string(fleet_->connreq_port()) + "/T000001",
+                                           "T000001", "cr-T000001", 5s);
+  ASSERT_TRUE(cr.ok());
+  EXPECT_EQ(*cr, 503u) << "it no longer answers this ACS";
+  EXPECT_EQ(acs().EndedSessionCount("T000001"), 1u);
+}
+
+TEST_F(FleetTest, WanAddressesChurnAndTheAcsSeesTheNewSource) {
+  FleetConfig c = Config(1);
+  c.source_ips = *ParseCidr("127.4.0.0/24");
+  c.inform_interval_seconds = 1;
+  c.faults = *ParseFaultSpec("ip-churn=1:1");
+  Run(c);
+  ASSERT_TRUE(acs().WaitFor([&] {
+    std::set<std::string> seen;
+    for (const auto& s : acs().SessionsOf("T000001")) seen.insert(s.remote_address);
+    return seen.size() >= 2;
+  }, kWait));
+  // The Inform reports the address the device now has, i.e. the one the ACS sees.
+  for (const auto& s : acs().SessionsOf("T000001")) {
+    const cwmp::ParameterValue* ip = s.InformParameter("Device.IP.Interface.1.IPv4Address.1.IPAddress");
+    ASSERT_NE(ip, nullptr);
+    EXPECT_EQ(ip->text, s.remote_address);
+  }
+}
+
+TEST_F(FleetTest, DroppedConnectionsFailTheSessionAndTheDeviceRetries) {
+  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
+  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
+  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
+  FleetConfig c = Config(1);
+  c.faults = *ParseFaultSpec("drop-tcp=1");
+  Run(c);
+  ASSERT_TRUE(acs().WaitFor([&] { return acs().GetCounters().sessions_failed >= 2; }, kWait));
+  auto s = acs().SessionsOf("T000001");
+  ASSERT_GE(s.size(), 2u);
+  EXPECT_EQ(s[0].outcome, testacs::Outcome::kFailed);
+  EXPECT_GE(s[1].inform.retry_count, 1u) << "a retry after a failed session says so";
+  uint64_t simulated = 0;
+  fleet_->RunOnIo([&] { simulated = fleet_->metrics().counters().sessions_failed[static_cast<size_t>(SessionFailure::kSimulated)]; });
+  EXPECT_GE(simulated, 1u);
+}
+
+TEST_F(FleetTest, SlowDevicesStillComplete) {
+  FleetConfig c = Config(1);
+  c.faults = *ParseFaultSpec("slow=1:300");
+  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
+  Run(c);
+  auto s = WaitSessions(1);
+  ASSERT_FALSE(s.empty());
+  EXPECT_EQ(s[0].outcome, testacs::Outcome::kCompleted) << s[0].error;
+  EXPECT_GE(s[0].ended - s[0].started, 550ms) << "two messages after the Inform, 300 ms late each";
+}
+
+TEST_F(FleetTest, PeriodicInformTimeAlignsTheInforms) {
+  cwmp::SetParameterValues spv;
+  spv.parameters = {{"Device.ManagementServer.PeriodicInformInterval", cwmp::ParameterValue::UnsignedInt(2)},
+                    {"Device.ManagementServer.PeriodicInformTime", cwmp::ParameterValue::DateTime("2026-01-01T00:00:01Z")}};
+  acs().Enqueue("T000001", spv);
+  Run(Config(1));
+  auto s = WaitSessions(3);
+  ASSERT_GE(s.size(), 3u);
+  for (size_t i = 1; i < s.size(); ++i) {
+    EXPECT_TRUE(s[i].HasEvent("2 PERIODIC"));
+    // Informs at 00:00:01 + k * 2 s: odd seconds, shortly after the full second.
+    const auto since_epoch = s[i].started.time_since_epoch();
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
+    EXPECT_EQ(secs % 2, 1) << "session " << i;
+    EXPECT_LT(ms, 500) << "session " << i;
+  }
+}
+
+TEST_F(FleetTest, EveryDeviceHasATimeZone) {
+  FleetConfig c = Config(2);
+  c.time_zones = {"NZST-12NZDT,M9.5.0,M4.1.0/3", "UTC0"};
+  Run(c);
+  WaitSessions(1, 1);
+  EXPECT_EQ(Get(0, "Device.Time.LocalTimeZone"), "NZST-12NZDT,M9.5.0,M4.1.0/3");
+  EXPECT_EQ(Get(1, "Device.Time.LocalTimeZone"), "UTC0");
 }
 
 }  // namespace

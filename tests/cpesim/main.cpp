@@ -100,6 +100,22 @@ int main(int argc, char** argv) {
       if (!ec) stop();
     });
   }
+  asio::steady_timer informed_check(io);
+  std::function<void()> check_informed = [&] {
+    if (!opt.exit_when_informed) return;
+    informed_check.expires_after(std::chrono::milliseconds(200));
+    informed_check.async_wait([&](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      const auto& c = fleet.metrics().counters();
+      if (c.devices_started == c.devices_total && fleet.devices_informed() + c.devices_silent >= c.devices_total) {
+        std::cerr << "cpesim: every device has informed" << std::endl;
+        stop();
+        return;
+      }
+      check_informed();
+    });
+  };
+  check_informed();
   asio::steady_timer summary(io);
   std::function<void()> print_summary = [&] {
     if (opt.summary_interval_s <= 0) return;

@@ -521,6 +521,10 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
       ->type_name("SECONDS")
       ->check(SecondsIn(0, 86'400));
 
+  app.add_flag("--exit-when-informed", o.exit_when_informed,
+               "Stop once every started device (not silent) has completed a session (with --duration as the limit)")
+      ->group(load);
+
   app.footer(std::string("\nFaults:\n") + std::string(FaultSpecUsage()) +
              "\nExamples:\n"
              "  cpesim --acs-url http://127.0.0.1:7547/ --devices 10000 --source-ips 127.1.0.0/16 --report run.json\n"

@@ -79,6 +79,7 @@ struct Options {
   FaultSpec faults;                                     // --faults, parsed (see faults.h)
   std::string faults_text;                              // --faults as given, "" for none
   std::string report_path;                              // --report FILE.json; "": no report
+  bool exit_when_informed = false;                      // --exit-when-informed: stop when every device informed
   double summary_interval_s = 5;                        // --summary-interval; 0: no live summary
   std::string acs_username_format = "{serial}";         // --acs-username-format
   std::string acs_password_format = "pw-{serial}";      // --acs-password-format

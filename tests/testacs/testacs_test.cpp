@@ -1,6 +1,7 @@
 // The scripted test ACS driven by a tiny hand-made CPE (Beast client + cwmp::Encode/Decode, with a
 // cwmp::Session(Role::kCpe) checking the ACS from the other end), over real sockets on 127.0.0.1.
 #include "tests/testacs/testacs.h"
+#include "tests/support/tls_cert.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -847,39 +848,7 @@ TEST(ScriptedAcs, StopFailsOpenSessions) {
 
 // ---- TLS -------------------------------------------------------------------------------------
 
-// A throwaway self-signed certificate for 127.0.0.1 (P-256), written as PEM files.
-struct SelfSigned {
-  std::filesystem::path cert, key;
-  explicit SelfSigned(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path();
-    cert = dir / (name + "-" + std::to_string(::getpid()) + "-cert.pem");
-    key = dir / (name + "-" + std::to_string(::getpid()) + "-key.pem");
-    EVP_PKEY* pkey = EVP_EC_gen("P-256");
-    X509* x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, pkey);
-    X509_NAME* n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-    X509_set_issuer_name(x, n);
-    X509_sign(x, pkey, EVP_sha256());
-    FILE* f = std::fopen(cert.c_str(), "w");
-    PEM_write_X509(f, x);
-    std::fclose(f);
-    f = std::fopen(key.c_str(), "w");
-    PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-    std::fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(pkey);
-  }
-  ~SelfSigned() {
-    std::error_code ec;
-    std::filesystem::remove(cert, ec);
-    std::filesystem::remove(key, ec);
-  }
-};
+using SelfSigned = ruru::test::SelfSignedCert;
 
 TEST(ScriptedAcs, ServesCwmpOverTls) {
   SelfSigned pem("testacs-tls");
