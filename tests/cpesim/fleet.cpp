@@ -498,7 +498,7 @@ void Fleet::FinishSession(SimDevice& d, const SessionOutcome& outcome) {
   }
   ReleaseSlot();
   StartDueTransfers(d);
-  if (d.session_wanted && d.retry_at == kNever) RequestSession(d);
+  if ((d.session_wanted || (outcome.ok && !d.events.empty())) && d.retry_at == kNever) RequestSession(d);
   Arm(d);
 }
 
@@ -730,8 +730,17 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
     finish();
     co_return;
   }
-  d.events.clear();
-  d.changed.clear();
+  // Delivered: drop exactly what this Inform carried. Events raised while the session ran (a
+  // transfer finishing, a connection request) were not in it and wait for the next Inform.
+  {
+    const auto& sent = std::get<cwmp::Inform>(inform.body);
+    std::erase_if(d.events, [&](const cwmp::EventStruct& e) {
+      return std::find(sent.events.begin(), sent.events.end(), e) != sent.events.end();
+    });
+    std::erase_if(d.changed, [&](const std::string& name) {
+      return std::any_of(sent.parameters.begin(), sent.parameters.end(), [&](const auto& p) { return p.name == name; });
+    });
+  }
 
   // 2. The CPE's own requests: TransferComplete for finished transfers.
   while (!d.completes.empty() && !session.hold_requests()) {
