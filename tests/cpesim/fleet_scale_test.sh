@@ -3,10 +3,13 @@
 # model, Digest authentication, each device bound to its own 127.3.x.y source address) against the
 # `testacs` process. Passes when every device completed a session, none failed, and the report
 # says the simulator used at most 50 KB of resident memory per device.
-# Usage: fleet_scale_test.sh BUILD_DIR [DEVICES]
+# Usage: fleet_scale_test.sh BUILD_DIR [DEVICES [MAX_BYTES_PER_DEVICE]]
+# MAX_BYTES_PER_DEVICE 0 skips the memory check (sanitizer builds: ASan's redzones and quarantine
+# inflate every allocation, so their figure says nothing about the simulator).
 set -euo pipefail
 BUILD=$1
 DEVICES=${2:-10000}
+MAX_BYTES=${3:-50000}
 WORK=$(mktemp -d)
 ACS_PID=""
 cleanup() {
@@ -29,17 +32,19 @@ wait "$ACS_PID" || true
 ACS_PID=""
 cat "$WORK/acs.json"
 
-python3 - "$WORK/report.json" "$DEVICES" <<'PY'
+python3 - "$WORK/report.json" "$DEVICES" "$MAX_BYTES" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 n = int(sys.argv[2])
+max_bytes = int(sys.argv[3])
 s, m = r["sessions"], r["memory"]
 print(f"sessions completed={s['completed']} failed={s['failed']} p50={r['latency_ms'].get('p50')} "
       f"p99={r['latency_ms'].get('p99')} ms; rss={m['rss_bytes']} bytes, {m['bytes_per_device']} bytes/device")
 errors = []
 if s["completed"] < n: errors.append(f"only {s['completed']} of {n} sessions completed")
 if s["failed"] != 0: errors.append(f"{s['failed']} sessions failed: {s['failed_by_reason']}")
-if m["bytes_per_device"] > 50_000: errors.append(f"{m['bytes_per_device']} bytes per device > 50 KB")
+if max_bytes and m["bytes_per_device"] > max_bytes:
+    errors.append(f"{m['bytes_per_device']} bytes per device > {max_bytes}")
 if r["devices"]["started"] != n: errors.append("not every device started")
 if errors:
     print("FAIL: " + "; ".join(errors)); sys.exit(1)
