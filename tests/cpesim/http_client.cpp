@@ -217,12 +217,23 @@ asio::awaitable<Result<HttpResponse>> HttpSession::RoundTrip(const HttpRequest& 
   size_t written = 0;
   size_t read = 0;
   Lowest().expires_after(options_.timeout);
+  // Header first: Beast 1.74 does not apply body_limit to a Content-Length body, so the declared
+  // length is checked here before any of the body is read.
+  auto exchange = [&](auto& stream) -> asio::awaitable<void> {
+    written = co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    read = co_await http::async_read_header(stream, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    if (parser.content_length() && *parser.content_length() > options_.max_body) {
+      ec = http::error::body_limit;
+      co_return;
+    }
+    read += co_await http::async_read(stream, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+  };
   if (tls_stream_) {
-    written = co_await http::async_write(*tls_stream_, req, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) read = co_await http::async_read(*tls_stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await exchange(*tls_stream_);
   } else {
-    written = co_await http::async_write(*tcp_, req, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) read = co_await http::async_read(*tcp_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await exchange(*tcp_);
   }
   bytes_sent_ += written;
   bytes_received_ += read;
