@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -255,12 +256,14 @@ TEST_F(FleetTest, FactoryResetBootstrapsWithDefaultsBack) {
 
 TEST_F(FleetTest, FirmwareDownloadInstallsRebootsAndReportsTransferComplete) {
   const std::string image = BuildFirmwareImage(Model()->device_id().product_class, "9.9.1", std::string(50000, 'x'));
-  acs().AddFile("/files/fw-9.9.1.bin", image);
+  acs().AddFile("/files/fw-9.9.1.bin", image, testacs::FileAuth{testacs::AuthMode::kDigest, "fw-user", "fw-pass"});
   cwmp::Download dl;
   dl.command_key = "dl-1";
   dl.file_type = "1 Firmware Upgrade Image";
   dl.url = acs().FileUrl("/files/fw-9.9.1.bin");
   dl.file_size = static_cast<uint32_t>(image.size());
+  dl.username = "fw-user";
+  dl.password = "fw-pass";
   acs().Enqueue("T000001", dl);
   Run(Config());
   auto sessions = WaitSessions(2);
@@ -285,10 +288,12 @@ TEST_F(FleetTest, FirmwareDownloadInstallsRebootsAndReportsTransferComplete) {
   EXPECT_EQ(Get(0, "Device.DeviceInfo.FirmwareImage.1.Version"), Model()->software_version());
   EXPECT_EQ(Get(0, "Device.DeviceInfo.FirmwareImage.2.Version"), "9.9.1");
   EXPECT_EQ(Get(0, "Device.DeviceInfo.ActiveFirmwareImage"), "Device.DeviceInfo.FirmwareImage.2");
-  // The download came from the device's own address.
+  // The download came from the device's own address, answering the file server's Digest challenge.
   auto files = acs().FileRequests();
-  ASSERT_EQ(files.size(), 1u);
-  EXPECT_EQ(files[0].remote_address, "127.1.0.1");
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].status, 401u);
+  EXPECT_EQ(files[1].status, 200u);
+  for (const auto& f : files) EXPECT_EQ(f.remote_address, "127.1.0.1");
 }
 
 TEST_F(FleetTest, BadDownloadsFailWithTheRightFaultCodesAndNoReboot) {
@@ -298,6 +303,7 @@ TEST_F(FleetTest, BadDownloadsFailWithTheRightFaultCodesAndNoReboot) {
   acs().AddFile("/files/corrupt.bin", corrupt);
   acs().AddFile("/files/good.bin", good);
   acs().AddFile("/files/other-model.bin", BuildFirmwareImage("SOME-OTHER", "9.9.2", "payload"));
+  acs().AddFile("/files/locked.bin", good, testacs::FileAuth{testacs::AuthMode::kBasic, "u", "right"});
   struct Case {
     std::string serial, path;
     uint32_t size;
@@ -306,16 +312,19 @@ TEST_F(FleetTest, BadDownloadsFailWithTheRightFaultCodesAndNoReboot) {
   const std::vector<Case> cases = {{"T000001", "/files/corrupt.bin", 0, 9018},
                                    {"T000002", "/files/good.bin", 12345, 9018},
                                    {"T000003", "/files/missing.bin", 0, 9016},
-                                   {"T000004", "/files/other-model.bin", 0, 9018}};
+                                   {"T000004", "/files/other-model.bin", 0, 9018},
+                                   {"T000005", "/files/locked.bin", 0, 9012}};
   for (const Case& c : cases) {
     cwmp::Download dl;
     dl.command_key = "k-" + c.serial;
     dl.file_type = "1 Firmware Upgrade Image";
     dl.url = acs().FileUrl(c.path);
     dl.file_size = c.size;
+    dl.username = "u";
+    dl.password = "wrong";
     acs().Enqueue(c.serial, dl);
   }
-  Run(Config(4));
+  Run(Config(cases.size()));
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(cases[i].path);
     auto sessions = WaitSessions(2, i);
@@ -702,6 +711,35 @@ TEST_F(FleetTest, EveryDeviceHasATimeZone) {
   WaitSessions(1, 1);
   EXPECT_EQ(Get(0, "Device.Time.LocalTimeZone"), "NZST-12NZDT,M9.5.0,M4.1.0/3");
   EXPECT_EQ(Get(1, "Device.Time.LocalTimeZone"), "UTC0");
+}
+
+TEST_F(FleetTest, TheAcsChangesTheDevicesCredentials) {
+  testacs::Options o;
+  o.auth = testacs::AuthMode::kDigest;
+  RestartAcs(o);
+  std::atomic<bool> rotated{false};
+  acs().SetCredentialLookup([&](const std::string& user) -> std::optional<std::string> {
+    return rotated ? "rotated-" + user : "pw-" + user;
+  });
+  cwmp::SetParameterValues spv;
+  spv.parameters = {{"Device.ManagementServer.Password", cwmp::ParameterValue::String("rotated-T000001")},
+                    {"Device.ManagementServer.ConnectionRequestPassword", cwmp::ParameterValue::String("new-cr")}};
+  acs().Enqueue("T000001", spv);
+  Run(Config(1));
+  auto first = WaitSessions(1);
+  ASSERT_FALSE(first.empty());
+  ASSERT_NE(BodyOf<cwmp::SetParameterValuesResponse>(first[0].exchanges.at(0).response), nullptr);
+  rotated = true;
+  const std::string url = "http://127.0.0.1:" + std::to_string(fleet_->connreq_port()) + "/T000001";
+  auto old_cr = ScriptedAcs::ConnectionRequest(url, "T000001", "cr-T000001", 5s);
+  ASSERT_TRUE(old_cr.ok());
+  EXPECT_EQ(*old_cr, 401u) << "the old connection request password no longer works";
+  auto cr = ScriptedAcs::ConnectionRequest(url, "T000001", "new-cr", 5s);
+  ASSERT_TRUE(cr.ok());
+  EXPECT_EQ(*cr, 200u);
+  auto s = WaitSessions(2);
+  ASSERT_GE(s.size(), 2u);
+  EXPECT_EQ(s[1].outcome, testacs::Outcome::kCompleted) << "the device logs in with its new password: " << s[1].error;
 }
 
 }  // namespace
