@@ -6,6 +6,7 @@
 #include <ctime>
 #include <future>
 #include <limits>
+#include <map>
 #include <type_traits>
 #include <utility>
 
@@ -518,13 +519,37 @@ SessionFailure ClassifyTransportError(const Error& e) {
 
 std::vector<cwmp::ParameterValueStruct> Fleet::InformParameters(SimDevice& d) {
   std::vector<cwmp::ParameterValueStruct> params = d.device.InformParameters();
-  if (d.changed.empty()) return params;
-  // Value-changed parameters go along with their current values (TR-069 3.7.1.5), once each.
   std::vector<std::string> extra;
-  for (const std::string& name : d.changed) {
-    const bool present = std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.name == name; });
+  auto want = [&](const std::string& name) {
+    const bool present = std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.name == name; }) ||
+                         std::find(extra.begin(), extra.end(), name) != extra.end();
     if (!present) extra.push_back(name);
+  };
+  // ManagementServer.InformParameter.{i}: parameters the ACS asked for in every Inform (or only in
+  // Informs carrying one of the events of EventList). A name that does not exist is skipped.
+  const std::string table = d.device.model().root() + "ManagementServer.InformParameter.";
+  cwmp::Body entries = d.device.Handle(cwmp::GetParameterValues{{table}});
+  if (const auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&entries); r && !r->parameters.empty()) {
+    std::map<std::string, std::map<std::string, std::string>> by_instance;  // "<table>N." -> field -> value
+    for (const auto& p : r->parameters) {
+      const size_t dot = p.name.rfind('.');
+      by_instance[p.name.substr(0, dot + 1)][p.name.substr(dot + 1)] = p.value.text;
+    }
+    for (auto& [instance, fields] : by_instance) {
+      if (!IsTrue(fields["Enable"]) || fields["ParameterName"].empty()) continue;
+      const std::string& events = fields["EventList"];
+      const bool event_matches = events.empty() || std::any_of(d.events.begin(), d.events.end(), [&](const auto& e) {
+        return ("," + events + ",").find("," + e.code.text + ",") != std::string::npos;
+      });
+      if (!event_matches) continue;
+      cwmp::Body got = d.device.Handle(cwmp::GetParameterValues{{fields["ParameterName"]}});
+      if (const auto* v = std::get_if<cwmp::GetParameterValuesResponse>(&got)) {
+        for (const auto& p : v->parameters) want(p.name);
+      }
+    }
   }
+  // Value-changed parameters go along with their current values (TR-069 3.7.1.5), once each.
+  for (const std::string& name : d.changed) want(name);
   if (!extra.empty()) {
     cwmp::Body got = d.device.Handle(cwmp::GetParameterValues{extra});
     if (auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&got)) {

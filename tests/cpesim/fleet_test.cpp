@@ -742,5 +742,33 @@ TEST_F(FleetTest, TheAcsChangesTheDevicesCredentials) {
   EXPECT_EQ(s[1].outcome, testacs::Outcome::kCompleted) << "the device logs in with its new password: " << s[1].error;
 }
 
+TEST_F(FleetTest, InformParameterTableAddsParametersToTheInform) {
+  const std::string serial = "T000001";
+  acs().Enqueue(serial, cwmp::AddObject{"Device.ManagementServer.InformParameter.", ""});
+  cwmp::SetParameterValues spv;
+  spv.parameters = {{"Device.ManagementServer.InformParameter.1.Enable", cwmp::ParameterValue::Boolean(true)},
+                    {"Device.ManagementServer.InformParameter.1.ParameterName", cwmp::ParameterValue::String("Device.DNS.Client.Server.1.DNSServer")},
+                    {"Device.ManagementServer.InformParameter.1.EventList", cwmp::ParameterValue::String("")}};
+  acs().Enqueue(serial, spv);
+  acs().Enqueue(serial, cwmp::AddObject{"Device.ManagementServer.InformParameter.", ""});
+  cwmp::SetParameterValues only_boot;
+  only_boot.parameters = {{"Device.ManagementServer.InformParameter.2.Enable", cwmp::ParameterValue::Boolean(true)},
+                          {"Device.ManagementServer.InformParameter.2.ParameterName", cwmp::ParameterValue::String("Device.UserInterface.RemoteAccess.Enable")},
+                          {"Device.ManagementServer.InformParameter.2.EventList", cwmp::ParameterValue::String("1 BOOT")}};
+  acs().Enqueue(serial, only_boot);
+  acs().Enqueue(serial, cwmp::Reboot{"r"});
+  Run(Config(1));
+  auto s = WaitSessions(2);
+  ASSERT_GE(s.size(), 2u);
+  EXPECT_EQ(s[0].InformParameter("Device.DNS.Client.Server.1.DNSServer"), nullptr) << "not asked for yet";
+  EXPECT_NE(s[1].InformParameter("Device.DNS.Client.Server.1.DNSServer"), nullptr);
+  EXPECT_NE(s[1].InformParameter("Device.UserInterface.RemoteAccess.Enable"), nullptr) << "a 1 BOOT Inform";
+  fleet_->RunOnIo([&] { fleet_->Kick(0, "6 CONNECTION REQUEST"); });
+  auto s3 = WaitSessions(3);
+  ASSERT_GE(s3.size(), 3u);
+  EXPECT_NE(s3[2].InformParameter("Device.DNS.Client.Server.1.DNSServer"), nullptr);
+  EXPECT_EQ(s3[2].InformParameter("Device.UserInterface.RemoteAccess.Enable"), nullptr) << "only with 1 BOOT";
+}
+
 }  // namespace
 }  // namespace ruru::cpesim
