@@ -37,6 +37,14 @@ InstanceNumbers Prefix(const InstanceNumbers& n, size_t len) {
   return out;
 }
 
+
+template <typename V>
+auto FindKey(V& v, const ModelKey& key) {
+  return std::lower_bound(v.begin(), v.end(), key, [](const auto& e, const ModelKey& k) { return e.key < k; });
+}
+
+}  // namespace
+
 std::string FormatTime(Clock::TimePoint t) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -45,13 +53,6 @@ std::string FormatTime(Clock::TimePoint t) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
-
-template <typename V>
-auto FindKey(V& v, const ModelKey& key) {
-  return std::lower_bound(v.begin(), v.end(), key, [](const auto& e, const ModelKey& k) { return e.key < k; });
-}
-
-}  // namespace
 
 Device::Device(std::shared_ptr<const DeviceModel> model, DeviceIdentity identity, const Clock& clock)
     : model_(std::move(model)), identity_(std::move(identity)), clock_(&clock) {}

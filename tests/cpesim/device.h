@@ -43,6 +43,9 @@ struct ValueChanges {
   bool active = false;
 };
 
+// xsd:dateTime in UTC, whole seconds: "2026-11-28T03:18:45Z".
+std::string FormatTime(Clock::TimePoint t);
+
 class Device {
  public:
   // `clock` must outlive the device.

@@ -29,15 +29,6 @@ constexpr size_t kMaxCwmpBody = 4 * 1024 * 1024;
 constexpr size_t kMaxDownload = 64 * 1024 * 1024;
 constexpr std::string_view kUnknownTime = "0001-01-01T00:00:00Z";
 
-std::string FormatTime(Clock::TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // xsd:dateTime "2026-11-28T03:00:00Z" (optionally with fraction / offset ignored beyond Z) -> time.
 std::optional<Clock::TimePoint> ParseTime(std::string_view s) {
   if (s.size() < 19 || s.starts_with("0001-01-01")) return std::nullopt;
@@ -80,6 +71,8 @@ bool IsConfigFile(std::string_view type) {
   return type == "3 Vendor Configuration File" || type.starts_with("3 Vendor Configuration File ");
 }
 
+bool IsSupportedDownload(std::string_view type) { return type == "1 Firmware Upgrade Image" || IsConfigFile(type); }
+
 }  // namespace
 
 // A queued or running file transfer (Download, ScheduleDownload, Upload).
@@ -94,6 +87,23 @@ struct Fleet::Transfer {
   SteadyTime deadline = kNever;  // end of the last time window (ScheduleDownload)
   bool needs_confirmation = false;
 };
+
+// The fields every transfer request shares (Download, ScheduleDownload, Upload).
+template <class Request>
+Fleet::Transfer TransferOf(Fleet::Transfer::Kind kind, const Request& r) {
+  Fleet::Transfer t;
+  t.kind = kind;
+  t.command_key = r.command_key;
+  t.file_type = r.file_type;
+  t.url = r.url;
+  t.username = r.username;
+  t.password = r.password;
+  if constexpr (requires { r.file_size; }) {
+    t.file_size = r.file_size;
+    t.target_file_name = r.target_file_name;
+  }
+  return t;
+}
 
 // One simulated CPE. Kept small: most fields are empty or zero while the device is idle.
 struct Fleet::SimDevice {
@@ -867,26 +877,14 @@ cwmp::Body Fleet::HandleAcsRequest(SimDevice& d, const cwmp::Body& request) {
           d.scheduled_inform_key = r.command_key;
           return cwmp::ScheduleInformResponse{};
         } else if constexpr (std::is_same_v<T, cwmp::Download>) {
-          if (r.file_type != "1 Firmware Upgrade Image" && !IsConfigFile(r.file_type)) {
-            return MakeFault(9003, "unsupported file type: " + r.file_type);
-          }
-          Transfer t;
-          t.kind = Transfer::Kind::kDownload;
-          t.command_key = r.command_key;
-          t.file_type = r.file_type;
-          t.url = r.url;
-          t.username = r.username;
-          t.password = r.password;
-          t.file_size = r.file_size;
-          t.target_file_name = r.target_file_name;
+          if (!IsSupportedDownload(r.file_type)) return MakeFault(9003, "unsupported file type: " + r.file_type);
+          Transfer t = TransferOf(Transfer::Kind::kDownload, r);
           t.due = now + std::chrono::seconds(r.delay_seconds);
           cwmp::Body q = QueueTransfer(d, std::move(t));
           if (!std::holds_alternative<cwmp::Empty>(q)) return q;
           return cwmp::DownloadResponse{1, std::string(kUnknownTime), std::string(kUnknownTime)};
         } else if constexpr (std::is_same_v<T, cwmp::ScheduleDownload>) {
-          if (r.file_type != "1 Firmware Upgrade Image" && !IsConfigFile(r.file_type)) {
-            return MakeFault(9003, "unsupported file type: " + r.file_type);
-          }
+          if (!IsSupportedDownload(r.file_type)) return MakeFault(9003, "unsupported file type: " + r.file_type);
           if (r.time_windows.empty() || r.time_windows.size() > 2) return MakeFault(9003, "one or two time windows");
           uint32_t last_end = 0;
           for (size_t i = 0; i < r.time_windows.size(); ++i) {
@@ -898,15 +896,7 @@ cwmp::Body Fleet::HandleAcsRequest(SimDevice& d, const cwmp::Body& request) {
             last_end = w.window_end;
           }
           const auto& w = r.time_windows.front();
-          Transfer t;
-          t.kind = Transfer::Kind::kScheduleDownload;
-          t.command_key = r.command_key;
-          t.file_type = r.file_type;
-          t.url = r.url;
-          t.username = r.username;
-          t.password = r.password;
-          t.file_size = r.file_size;
-          t.target_file_name = r.target_file_name;
+          Transfer t = TransferOf(Transfer::Kind::kScheduleDownload, r);
           t.due = now + std::chrono::seconds(w.window_start);
           t.deadline = now + std::chrono::seconds(last_end);
           // Nobody confirms on a simulated device: such a download fails when its windows end.
@@ -921,13 +911,7 @@ cwmp::Body Fleet::HandleAcsRequest(SimDevice& d, const cwmp::Body& request) {
           const bool ok = ft == "1 Vendor Configuration File" || ft == "2 Vendor Log File" ||
                           ft.starts_with("3 Vendor Configuration File ") || ft.starts_with("4 Vendor Log File ");
           if (!ok) return MakeFault(9003, "unsupported file type: " + ft);
-          Transfer t;
-          t.kind = Transfer::Kind::kUpload;
-          t.command_key = r.command_key;
-          t.file_type = r.file_type;
-          t.url = r.url;
-          t.username = r.username;
-          t.password = r.password;
+          Transfer t = TransferOf(Transfer::Kind::kUpload, r);
           t.due = now + std::chrono::seconds(r.delay_seconds);
           cwmp::Body q = QueueTransfer(d, std::move(t));
           if (!std::holds_alternative<cwmp::Empty>(q)) return q;

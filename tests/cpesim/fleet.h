@@ -97,9 +97,10 @@ class Fleet {
   // starts a session with "4 VALUE CHANGE" at once.
   Status SetParameter(size_t index, const std::string& path, const std::string& value);
 
+  struct Transfer;  // a queued or running file transfer (fleet.cpp)
+
  private:
   struct SimDevice;
-  struct Transfer;
   struct SessionOutcome;
   class SessionRun;
 
