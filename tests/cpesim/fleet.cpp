@@ -616,8 +616,8 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
       req.body = quirks.any() ? ApplyQuirks(std::move(*xml), quirks) : std::move(*xml);
       req.content_type = "text/xml; charset=\"utf-8\"";
       req.headers.emplace_back("SOAPAction", "");
-      metrics_.MessageSent(env.body);
     }
+    metrics_.MessageSent(env.body);  // the empty POST counts as "Empty"
     if (d.faults.slow && config_.faults.slow_delay_ms > 0) {
       // A slow CPE: every message it sends comes late.
       asio::steady_timer wait(io_, std::chrono::milliseconds(config_.faults.slow_delay_ms));
@@ -655,6 +655,7 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
       cwmp::Envelope empty;
       empty.ns = ns;
       empty.body = cwmp::Empty{};
+      metrics_.MessageReceived(empty.body);
       co_return empty;
     }
     if (resp->status != 200) {

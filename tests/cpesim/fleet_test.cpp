@@ -222,6 +222,25 @@ TEST_F(FleetTest, AnswersEveryParameterRpc) {
   const auto* unsupported = BodyOf<cwmp::Fault>(ex[13].response);
   ASSERT_NE(unsupported, nullptr);
   EXPECT_EQ(unsupported->code, 9000u);
+
+  // The simulator counted what crossed the wire, per RPC and per fault code.
+  Counters c;
+  ASSERT_TRUE(Eventually([&] {
+    fleet_->RunOnIo([&] { c = fleet_->metrics().counters(); });
+    return c.sessions_completed == 1;  // the simulator's side of the session has ended too
+  }));
+  auto at = [](const cwmp::Body& b) { return b.index(); };
+  EXPECT_EQ(c.received[at(cwmp::GetRPCMethods{})], 1u);
+  EXPECT_EQ(c.received[at(cwmp::AddObject{})], 2u);
+  EXPECT_EQ(c.received[at(cwmp::Empty{})], 1u) << "the 204 that ended the session";
+  EXPECT_EQ(c.sent[at(cwmp::Inform{})], 1u);
+  EXPECT_EQ(c.sent[at(cwmp::Empty{})], 1u) << "the empty POST";
+  EXPECT_EQ(c.sent[at(cwmp::GetParameterValuesResponse{})], 2u);
+  EXPECT_EQ(c.sent[at(cwmp::Fault{})], 3u);
+  EXPECT_EQ(c.cpe_faults.Get(9005), 1u);
+  EXPECT_EQ(c.cpe_faults.Get(9003), 1u);
+  EXPECT_EQ(c.cpe_faults.Get(9000), 1u);
+  EXPECT_EQ(c.sessions_completed, 1u);
 }
 
 TEST_F(FleetTest, RebootComesBackWithBootAndMRebootCarryingTheCommandKey) {
