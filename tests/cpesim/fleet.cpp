@@ -52,13 +52,6 @@ uint64_t ParseU64(std::string_view s, uint64_t fallback) {
 
 bool IsTrue(std::string_view v) { return v == "true" || v == "1"; }
 
-uint64_t SplitMix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 cwmp::Fault MakeFault(uint32_t code, std::string message) {
   cwmp::Fault f;
   f.faultcode = code == 9002 ? "Server" : "Client";
@@ -255,7 +248,6 @@ void Fleet::SetDefaults(SimDevice& d) {
 
 void Fleet::RampNext() {
   if (stopped_) return;
-  const SteadyTime now = Steady::now();
   // Start as many devices as the ramp allows so far; a 10 ms tick keeps the pace smooth.
   const double elapsed = std::chrono::duration<double>(clock_.Now() - started_at_).count();
   size_t target = config_.ramp_per_second <= 0
@@ -271,7 +263,6 @@ void Fleet::RampNext() {
     }
     BootDevice(d, /*first_contact=*/true);
   }
-  (void)now;
   if (ramped_ < devices_.size()) {
     ramp_timer_.expires_after(std::chrono::milliseconds(10));
     ramp_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
@@ -314,7 +305,7 @@ void Fleet::BootDevice(SimDevice& d, bool first_contact) {
     d.hijack_at = now + std::chrono::milliseconds(static_cast<int64_t>(config_.faults.hijack_after_s * 1000));
   }
   if (d.faults.infected && first_contact) {
-    (void)ApplyInfection(d.device, config_.faults.infected_dns, 2, SplitMix(config_.seed ^ (d.index * 7919ULL)));
+    (void)ApplyInfection(d.device, config_.faults.infected_dns, 2, Mix(config_.seed, d.index, d.rng_counter++));
     (void)d.device.TakeValueChanges();  // infected before the first contact: nothing to notify
   }
   RequestSession(d);
@@ -593,7 +584,7 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
   const Quirks quirks{d.faults.quirk_no_xml_decl, d.faults.quirk_1999_schema, d.faults.quirk_arraytype_mismatch};
   std::optional<HttpSession> http;
   cwmp::Session session(cwmp::Role::kCpe, clock_, cwmp::SessionConfig{std::chrono::seconds(config_.session_timeout_seconds)});
-  uint32_t message_id = SplitMix(config_.seed + d.index + d.rng_counter) & 0xffffff;
+  uint32_t message_id = static_cast<uint32_t>(Mix(config_.seed, d.index, d.rng_counter++) & 0xffffff);
   cwmp::Namespace ns = cwmp::Namespace::kCwmp10;
   // The per-session fault draws: drop the TCP connection after this many ACS requests, lose the
   // InformResponse.

@@ -677,9 +677,8 @@ TEST_F(FleetTest, WanAddressesChurnAndTheAcsSeesTheNewSource) {
 }
 
 TEST_F(FleetTest, DroppedConnectionsFailTheSessionAndTheDeviceRetries) {
-  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
-  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
-  acs().Enqueue("T000001", cwmp::GetRPCMethods{});
+  // drop-tcp drops after 0-2 ACS requests: enough requests that every session has one to drop on.
+  for (int i = 0; i < 12; ++i) acs().Enqueue("T000001", cwmp::GetRPCMethods{});
   FleetConfig c = Config(1);
   c.faults = *ParseFaultSpec("drop-tcp=1");
   Run(c);
