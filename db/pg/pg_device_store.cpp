@@ -1,0 +1,519 @@
+// DeviceStore on PostgreSQL: reads of the inventory and the few writes outside the Inform path
+// (credentials, faults, reports, retention). Every statement is a named constant, prepared once
+// per pooled connection.
+#include <fmt/format.h>
+
+#include <pqxx/pqxx>
+
+#include "db/inventory_limits.h"
+#include "db/pg/pg_connection.h"
+#include "db/pg/pg_error.h"
+#include "db/pg/pg_inventory.h"
+
+namespace ruru::db::pg {
+namespace {
+
+constexpr int kMaxListLimit = 10000;
+
+#define RURU_DEVICE_COLUMNS                                                                                       \
+  "d.id, d.oui, d.product_class, d.serial_number, d.manufacturer, d.model_name, d.hardware_version, "            \
+  "d.software_version, d.provisioning_code, d.data_model, d.connection_request_url, d.wan_ip, d.peer_ip, "       \
+  "d.parameter_key, d.periodic_inform_interval, d.tags, d.subscriber_ref, d.subscriber_phone, d.time_zone, " \
+  RURU_PG_US("d.registered_at") ", " RURU_PG_US("d.last_inform") ", " RURU_PG_US("d.last_boot") ", "            \
+  RURU_PG_US("d.last_bootstrap") ", " RURU_PG_US("d.duplicate_suspect_at") ", d.inform_count, "               \
+  "d.cwmp_username, d.cwmp_ha1_md5, d.cwmp_ha1_sha256, "                                                          \
+  "d.pending_cwmp_username, d.pending_cwmp_ha1_md5, d.pending_cwmp_ha1_sha256, "                                  \
+  "d.cr_username, encode(d.cr_password_ciphertext, 'hex'), d.cr_key_id, "                                         \
+  "d.pending_cr_username, encode(d.pending_cr_password_ciphertext, 'hex'), d.pending_cr_key_id"
+
+struct Statement {
+  const char* name;
+  const char* sql;
+};
+
+constexpr Statement kGetDevice{"ruru_get_device", "SELECT " RURU_DEVICE_COLUMNS " FROM devices d WHERE d.id = $1"};
+constexpr Statement kFindDevice{"ruru_find_device",
+                                "SELECT " RURU_DEVICE_COLUMNS
+                                " FROM devices d WHERE d.oui = $1 AND d.product_class = $2 AND d.serial_number = $3"};
+constexpr Statement kListDevices{"ruru_list_devices",
+                                 "SELECT " RURU_DEVICE_COLUMNS " FROM devices d WHERE d.id > $1 ORDER BY d.id LIMIT $2"};
+constexpr Statement kCountDevices{"ruru_count_devices", "SELECT count(*) FROM devices"};
+
+constexpr Statement kFindByUsername{"ruru_find_by_username",
+                                    "SELECT " RURU_DEVICE_COLUMNS
+                                    " FROM device_usernames u JOIN devices d ON d.id = u.device_id"
+                                    " WHERE u.username = $1"};
+
+constexpr Statement kLockDevice{"ruru_lock_device",
+                                "SELECT cwmp_username, pending_cwmp_username FROM devices WHERE id = $1 FOR UPDATE"};
+constexpr Statement kUsernameOwner{"ruru_username_owner", "SELECT device_id FROM device_usernames WHERE username = $1"};
+constexpr Statement kSetPending{"ruru_set_pending", R"sql(
+UPDATE devices SET pending_cwmp_username = $2, pending_cwmp_ha1_md5 = $3, pending_cwmp_ha1_sha256 = $4,
+                   pending_cr_username = $5, pending_cr_password_ciphertext = decode($6, 'hex'), pending_cr_key_id = $7
+WHERE id = $1)sql"};
+// Keeps only the names the device's row still holds (its active and pending usernames).
+constexpr Statement kPruneUsernames{"ruru_prune_usernames", R"sql(
+DELETE FROM device_usernames u USING devices d
+WHERE u.device_id = $1 AND d.id = u.device_id
+  AND u.username IS DISTINCT FROM d.cwmp_username AND u.username IS DISTINCT FROM d.pending_cwmp_username)sql"};
+constexpr Statement kAddUsername{"ruru_add_username", R"sql(
+INSERT INTO device_usernames (username, device_id) VALUES ($1, $2)
+ON CONFLICT (username) DO NOTHING RETURNING device_id)sql"};
+constexpr Statement kConfirmPending{"ruru_confirm_pending", R"sql(
+UPDATE devices SET cwmp_username = pending_cwmp_username, cwmp_ha1_md5 = pending_cwmp_ha1_md5,
+                   cwmp_ha1_sha256 = pending_cwmp_ha1_sha256,
+                   cr_username = pending_cr_username, cr_password_ciphertext = pending_cr_password_ciphertext,
+                   cr_key_id = pending_cr_key_id,
+                   pending_cwmp_username = NULL, pending_cwmp_ha1_md5 = NULL, pending_cwmp_ha1_sha256 = NULL,
+                   pending_cr_username = NULL, pending_cr_password_ciphertext = NULL, pending_cr_key_id = NULL
+WHERE id = $1 AND pending_cwmp_username IS NOT NULL)sql"};
+
+constexpr Statement kRecentEvents{"ruru_recent_events",
+                                  "SELECT device_id, " RURU_PG_US("received_at") ", code, command_key"
+                                  " FROM inform_events WHERE device_id = $1"
+                                  " ORDER BY received_at DESC, id DESC LIMIT $2"};
+constexpr Statement kPruneEvents{"ruru_prune_events", R"sql(
+DELETE FROM inform_events WHERE id IN (
+  SELECT id FROM inform_events WHERE received_at < )sql" RURU_PG_TS("$1") R"sql( ORDER BY received_at LIMIT $2))sql"};
+
+constexpr Statement kParameters{"ruru_parameters", R"sql(
+SELECT p.path, dp.value, dp.type FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id
+WHERE dp.device_id = $1 AND starts_with(p.path, $2) ORDER BY p.path)sql"};
+
+constexpr Statement kIpHistory{"ruru_ip_history", R"sql(
+SELECT device_id, ip, kind, first_us, last_us FROM (
+  SELECT device_id, ip, kind, )sql" RURU_PG_US("first_seen") R"sql( AS first_us, )sql" RURU_PG_US("last_seen") R"sql( AS last_us
+  FROM ip_history WHERE device_id = $1
+  UNION ALL
+  SELECT id, wan_ip, 'wan', )sql" RURU_PG_US("COALESCE(wan_ip_since, registered_at)") R"sql(,
+         )sql" RURU_PG_US("COALESCE(last_inform, registered_at)") R"sql(
+  FROM devices WHERE id = $1 AND wan_ip IS NOT NULL
+  UNION ALL
+  SELECT id, peer_ip, 'peer', )sql" RURU_PG_US("COALESCE(peer_ip_since, registered_at)") R"sql(,
+         )sql" RURU_PG_US("COALESCE(last_inform, registered_at)") R"sql(
+  FROM devices WHERE id = $1 AND peer_ip IS NOT NULL
+) h ORDER BY last_us DESC, first_us DESC, kind)sql"};
+
+// The current interval of a device ends at its last Inform plus a grace period of two periodic
+// inform intervals (one day when unknown): past that the device is presumed gone and its address
+// possibly someone else's. Closed intervals end at the last Inform seen with the address.
+constexpr Statement kDevicesWithIpAt{"ruru_devices_with_ip_at", R"sql(
+WITH at AS (SELECT )sql" RURU_PG_TS("$2") R"sql( AS t)
+SELECT h.device_id FROM ip_history h, at WHERE h.ip = $1 AND h.first_seen <= at.t AND h.last_seen >= at.t
+UNION
+SELECT d.id FROM devices d, at
+WHERE d.wan_ip = $1 AND d.wan_ip_since <= at.t
+  AND at.t <= d.last_inform + make_interval(secs => 2 * COALESCE(NULLIF(d.periodic_inform_interval, 0), 43200))
+UNION
+SELECT d.id FROM devices d, at
+WHERE d.peer_ip = $1 AND d.peer_ip_since <= at.t
+  AND at.t <= d.last_inform + make_interval(secs => 2 * COALESCE(NULLIF(d.periodic_inform_interval, 0), 43200))
+ORDER BY 1)sql"};
+
+constexpr Statement kRecordFault{"ruru_record_fault",
+                                 "INSERT INTO device_faults (device_id, rpc, code, message, detail, at)"
+                                 " VALUES ($1, $2, $3, $4, $5, " RURU_PG_TS("$6") ")"};
+constexpr Statement kFaults{"ruru_faults", "SELECT device_id, rpc, code, message, detail, " RURU_PG_US("at")
+                                           " FROM device_faults WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2"};
+constexpr Statement kRecordReport{"ruru_record_report",
+                                  "INSERT INTO cpe_reports (device_id, rpc, command_key, body_json, received_at)"
+                                  " VALUES ($1, $2, $3, $4, " RURU_PG_TS("$5") ")"};
+constexpr Statement kReports{"ruru_reports", "SELECT device_id, rpc, command_key, body_json, " RURU_PG_US("received_at")
+                                             " FROM cpe_reports WHERE device_id = $1"
+                                             " ORDER BY received_at DESC, id DESC LIMIT $2"};
+constexpr Statement kPing{"ruru_ping", "SELECT 1"};
+
+constexpr Statement kAll[] = {kGetDevice,   kFindDevice,  kListDevices,   kCountDevices, kFindByUsername,
+                              kLockDevice,  kUsernameOwner, kSetPending, kPruneUsernames, kAddUsername,
+                              kConfirmPending, kRecentEvents, kPruneEvents, kParameters, kIpHistory,
+                              kDevicesWithIpAt, kRecordFault, kFaults,    kRecordReport, kReports,
+                              kPing};
+
+std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
+std::optional<TimePoint> Time(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return FromMicros(f.as<int64_t>());
+}
+
+std::string HexToBytes(const std::string& hex) {
+  std::string out;
+  out.reserve(hex.size() / 2);
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  return out;
+}
+
+std::string BytesToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::vector<std::string> ParseTextArray(const pqxx::field& f) {
+  std::vector<std::string> out;
+  if (f.is_null()) return out;
+  pqxx::array_parser parser = f.as_array();
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done; std::tie(kind, value) = parser.get_next()) {
+    if (kind == pqxx::array_parser::string_value) out.push_back(value);
+  }
+  return out;
+}
+
+std::optional<CredentialVerifier> Verifier(const pqxx::row& r, int first) {
+  if (r[first].is_null()) return std::nullopt;
+  return CredentialVerifier{Text(r[first]), Text(r[first + 1]), Text(r[first + 2])};
+}
+
+std::optional<ConnectionRequestSecret> Secret(const pqxx::row& r, int first) {
+  if (r[first].is_null()) return std::nullopt;
+  return ConnectionRequestSecret{Text(r[first]), HexToBytes(Text(r[first + 1])), Text(r[first + 2])};
+}
+
+Device ReadDevice(const pqxx::row& r) {
+  Device d;
+  d.id = r[0].as<int64_t>();
+  d.key = DeviceKey{Text(r[1]), Text(r[2]), Text(r[3])};
+  d.manufacturer = Text(r[4]);
+  d.model_name = Text(r[5]);
+  d.hardware_version = Text(r[6]);
+  d.software_version = Text(r[7]);
+  d.provisioning_code = Text(r[8]);
+  d.data_model = Text(r[9]);
+  d.connection_request_url = Text(r[10]);
+  d.wan_ip = Text(r[11]);
+  d.peer_ip = Text(r[12]);
+  d.parameter_key = Text(r[13]);
+  if (!r[14].is_null()) d.periodic_inform_interval = r[14].as<uint32_t>();
+  d.tags = ParseTextArray(r[15]);
+  d.subscriber_ref = Text(r[16]);
+  d.subscriber_phone = Text(r[17]);
+  d.time_zone = Text(r[18]);
+  d.registered_at = Time(r[19]);
+  d.last_inform = Time(r[20]);
+  d.last_boot = Time(r[21]);
+  d.last_bootstrap = Time(r[22]);
+  d.duplicate_suspect_at = Time(r[23]);
+  d.inform_count = r[24].as<uint64_t>();
+  d.active_credential = Verifier(r, 25);
+  d.pending_credential = Verifier(r, 28);
+  d.connection_request = Secret(r, 31);
+  d.pending_connection_request = Secret(r, 34);
+  return d;
+}
+
+Status CheckLimit(int limit) {
+  if (limit <= 0 || limit > kMaxListLimit) {
+    return InvalidArgument(fmt::format("limit {} is outside 1..{}", limit, kMaxListLimit));
+  }
+  return Status::Ok();
+}
+
+bool IsForeignKeyViolation() {
+  try {
+    throw;
+  } catch (const pqxx::foreign_key_violation&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+class PgDeviceStore final : public DeviceStore {
+ public:
+  explicit PgDeviceStore(const PgOptions& options)
+      : pool_(options, "ruru-inventory", [](pqxx::connection& conn) {
+          for (const Statement& s : kAll) conn.prepare(s.name, s.sql);
+        }) {}
+
+  Result<Device> FindByKey(const DeviceKey& key) override {
+    std::optional<Device> device;
+    Status s = pool_.Run("finding a device", [&](pqxx::connection& conn) {
+      pqxx::read_transaction tx(conn);
+      pqxx::result r = tx.exec_prepared(kFindDevice.name, key.oui, key.product_class, key.serial_number);
+      if (!r.empty()) device = ReadDevice(r[0]);
+    });
+    if (!s.ok()) return s.error();
+    if (!device) return NotFound("device " + key.oui + "-" + key.product_class + "-" + key.serial_number + " not found");
+    return std::move(*device);
+  }
+
+  Result<Device> Get(int64_t device_id) override {
+    std::optional<Device> device;
+    Status s = pool_.Run("reading a device", [&](pqxx::connection& conn) {
+      pqxx::read_transaction tx(conn);
+      pqxx::result r = tx.exec_prepared(kGetDevice.name, device_id);
+      if (!r.empty()) device = ReadDevice(r[0]);
+    });
+    if (!s.ok()) return s.error();
+    if (!device) return NotFound(fmt::format("device {} not found", device_id));
+    return std::move(*device);
+  }
+
+  Result<std::vector<Device>> List(int64_t after_id, int limit) override {
+    if (Status s = CheckLimit(limit); !s.ok()) return s.error();
+    std::vector<Device> devices;
+    Status s = pool_.Run("listing devices", [&](pqxx::connection& conn) {
+      devices.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kListDevices.name, after_id, limit)) devices.push_back(ReadDevice(r));
+    });
+    if (!s.ok()) return s.error();
+    return devices;
+  }
+
+  Result<int64_t> Count() override {
+    int64_t count = 0;
+    Status s = pool_.Run("counting devices", [&](pqxx::connection& conn) {
+      pqxx::read_transaction tx(conn);
+      count = tx.exec_prepared1(kCountDevices.name)[0].as<int64_t>();
+    });
+    if (!s.ok()) return s.error();
+    return count;
+  }
+
+  Result<DeviceCredentials> FindCredentialsByUsername(const std::string& username) override {
+    if (Status s = CheckText("username", username, limits_.max_text_bytes); !s.ok()) return s.error();
+    std::optional<Device> device;
+    Status s = pool_.Run("finding credentials", [&](pqxx::connection& conn) {
+      pqxx::read_transaction tx(conn);
+      pqxx::result r = tx.exec_prepared(kFindByUsername.name, username);
+      if (!r.empty()) device = ReadDevice(r[0]);
+    });
+    if (!s.ok()) return s.error();
+    if (!device) return NotFound("no device has this username");
+    return DeviceCredentials{device->id, device->key, device->active_credential, device->pending_credential};
+  }
+
+  Status SetPendingCredentials(int64_t device_id, const CredentialVerifier& cwmp,
+                               const ConnectionRequestSecret& connection_request) override {
+    if (cwmp.username.empty()) return InvalidArgument("CWMP username: empty");
+    if (cwmp.ha1_md5.empty() || cwmp.ha1_sha256.empty()) return InvalidArgument("CWMP verifier: empty HA1");
+    for (const Status& s : {CheckText("CWMP username", cwmp.username, limits_.max_text_bytes),
+                            CheckText("HA1 (MD5)", cwmp.ha1_md5, limits_.max_text_bytes),
+                            CheckText("HA1 (SHA-256)", cwmp.ha1_sha256, limits_.max_text_bytes),
+                            CheckText("connection-request username", connection_request.username,
+                                      limits_.max_text_bytes),
+                            CheckText("connection-request key id", connection_request.key_id, limits_.max_text_bytes)}) {
+      if (!s.ok()) return s;
+    }
+    if (connection_request.password_ciphertext.size() > limits_.max_blob_bytes) {
+      return InvalidArgument("connection-request ciphertext: too long");
+    }
+    const std::string ciphertext_hex = BytesToHex(connection_request.password_ciphertext);
+    Status outcome;
+    Status s = pool_.Run("setting pending credentials", [&](pqxx::connection& conn) {
+      outcome = Status::Ok();
+      pqxx::work tx(conn);
+      if (tx.exec_prepared(kLockDevice.name, device_id).empty()) {
+        outcome = NotFound(fmt::format("device {} not found", device_id));
+        return;
+      }
+      pqxx::result owner = tx.exec_prepared(kUsernameOwner.name, cwmp.username);
+      if (!owner.empty() && owner[0][0].as<int64_t>() != device_id) {
+        outcome = Conflict("the username belongs to another device");
+        return;
+      }
+      tx.exec_prepared0(kSetPending.name, device_id, cwmp.username, cwmp.ha1_md5, cwmp.ha1_sha256,
+                        connection_request.username, ciphertext_hex, connection_request.key_id);
+      tx.exec_prepared(kPruneUsernames.name, device_id);
+      if (owner.empty()) {
+        // A concurrent SetPendingCredentials of another device may have taken the name since the
+        // check: then the insert does nothing, and this transaction is abandoned.
+        pqxx::result added = tx.exec_prepared(kAddUsername.name, cwmp.username, device_id);
+        if (added.empty()) {
+          outcome = Conflict("the username belongs to another device");
+          return;
+        }
+      }
+      tx.commit();
+    });
+    if (!s.ok()) return s;
+    return outcome;
+  }
+
+  Status ConfirmPendingCredentials(int64_t device_id) override {
+    Status outcome;
+    Status s = pool_.Run("confirming pending credentials", [&](pqxx::connection& conn) {
+      outcome = Status::Ok();
+      pqxx::work tx(conn);
+      if (tx.exec_prepared(kLockDevice.name, device_id).empty()) {
+        outcome = NotFound(fmt::format("device {} not found", device_id));
+        return;
+      }
+      if (tx.exec_prepared0(kConfirmPending.name, device_id).affected_rows() == 0) {
+        outcome = NotFound(fmt::format("device {} has no pending credentials", device_id));
+        return;
+      }
+      tx.exec_prepared(kPruneUsernames.name, device_id);
+      tx.commit();
+    });
+    if (!s.ok()) return s;
+    return outcome;
+  }
+
+  Result<std::vector<StoredEvent>> RecentEvents(int64_t device_id, int limit) override {
+    if (Status s = CheckLimit(limit); !s.ok()) return s.error();
+    std::vector<StoredEvent> events;
+    Status s = pool_.Run("reading events", [&](pqxx::connection& conn) {
+      events.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kRecentEvents.name, device_id, limit)) {
+        events.push_back(StoredEvent{r[0].as<int64_t>(), FromMicros(r[1].as<int64_t>()),
+                                     EventRecord{Text(r[2]), Text(r[3])}});
+      }
+    });
+    if (!s.ok()) return s.error();
+    return events;
+  }
+
+  Result<int64_t> PruneEvents(TimePoint before, int64_t max_rows) override {
+    if (max_rows <= 0) return InvalidArgument("max_rows must be positive");
+    int64_t deleted = 0;
+    Status s = pool_.Run("pruning events", [&](pqxx::connection& conn) {
+      pqxx::work tx(conn);
+      deleted = tx.exec_prepared0(kPruneEvents.name, ToMicros(before), max_rows).affected_rows();
+      tx.commit();
+    });
+    if (!s.ok()) return s.error();
+    return deleted;
+  }
+
+  Result<std::vector<ParameterRecord>> Parameters(int64_t device_id, const std::string& prefix) override {
+    if (Status s = CheckText("prefix", prefix, limits_.max_path_bytes); !s.ok()) return s.error();
+    std::vector<ParameterRecord> params;
+    Status s = pool_.Run("reading parameters", [&](pqxx::connection& conn) {
+      params.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kParameters.name, device_id, prefix)) {
+        params.push_back(ParameterRecord{Text(r[0]), Text(r[1]), Text(r[2])});
+      }
+    });
+    if (!s.ok()) return s.error();
+    return params;
+  }
+
+  Result<std::vector<IpInterval>> IpHistory(int64_t device_id) override {
+    std::vector<IpInterval> history;
+    Status s = pool_.Run("reading IP history", [&](pqxx::connection& conn) {
+      history.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kIpHistory.name, device_id)) {
+        history.push_back(IpInterval{r[0].as<int64_t>(), Text(r[1]), Text(r[2]), FromMicros(r[3].as<int64_t>()),
+                                     FromMicros(r[4].as<int64_t>())});
+      }
+    });
+    if (!s.ok()) return s.error();
+    return history;
+  }
+
+  Result<std::vector<int64_t>> DevicesWithIpAt(const std::string& ip, TimePoint at) override {
+    if (Status s = CheckText("ip", ip, limits_.max_text_bytes); !s.ok()) return s.error();
+    std::vector<int64_t> ids;
+    Status s = pool_.Run("looking up an IP", [&](pqxx::connection& conn) {
+      ids.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kDevicesWithIpAt.name, ip, ToMicros(at))) {
+        ids.push_back(r[0].as<int64_t>());
+      }
+    });
+    if (!s.ok()) return s.error();
+    return ids;
+  }
+
+  Status RecordFault(const FaultRecord& fault) override {
+    for (const Status& s : {CheckText("rpc", fault.rpc, limits_.max_text_bytes),
+                            CheckText("fault message", fault.message, limits_.max_blob_bytes),
+                            CheckText("fault detail", fault.detail, limits_.max_blob_bytes)}) {
+      if (!s.ok()) return s;
+    }
+    return Insert("recording a fault", fault.device_id, [&](pqxx::work& tx) {
+      tx.exec_prepared0(kRecordFault.name, fault.device_id, fault.rpc, static_cast<int64_t>(fault.code),
+                        fault.message, fault.detail, ToMicros(fault.at));
+    });
+  }
+
+  Result<std::vector<FaultRecord>> Faults(int64_t device_id, int limit) override {
+    if (Status s = CheckLimit(limit); !s.ok()) return s.error();
+    std::vector<FaultRecord> faults;
+    Status s = pool_.Run("reading faults", [&](pqxx::connection& conn) {
+      faults.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kFaults.name, device_id, limit)) {
+        faults.push_back(FaultRecord{r[0].as<int64_t>(), Text(r[1]), r[2].as<uint32_t>(), Text(r[3]), Text(r[4]),
+                                     FromMicros(r[5].as<int64_t>())});
+      }
+    });
+    if (!s.ok()) return s.error();
+    return faults;
+  }
+
+  Status RecordReport(const CpeReport& report) override {
+    for (const Status& s : {CheckText("rpc", report.rpc, limits_.max_text_bytes),
+                            CheckText("CommandKey", report.command_key, limits_.max_command_key_bytes),
+                            CheckText("report body", report.body_json, limits_.max_blob_bytes)}) {
+      if (!s.ok()) return s;
+    }
+    return Insert("recording a report", report.device_id, [&](pqxx::work& tx) {
+      tx.exec_prepared0(kRecordReport.name, report.device_id, report.rpc, report.command_key, report.body_json,
+                        ToMicros(report.received_at));
+    });
+  }
+
+  Result<std::vector<CpeReport>> Reports(int64_t device_id, int limit) override {
+    if (Status s = CheckLimit(limit); !s.ok()) return s.error();
+    std::vector<CpeReport> reports;
+    Status s = pool_.Run("reading reports", [&](pqxx::connection& conn) {
+      reports.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kReports.name, device_id, limit)) {
+        reports.push_back(
+            CpeReport{r[0].as<int64_t>(), Text(r[1]), Text(r[2]), Text(r[3]), FromMicros(r[4].as<int64_t>())});
+      }
+    });
+    if (!s.ok()) return s.error();
+    return reports;
+  }
+
+  Status Ping() override {
+    return pool_.Run("ping", [&](pqxx::connection& conn) {
+      pqxx::nontransaction tx(conn);
+      tx.exec_prepared1(kPing.name);
+    });
+  }
+
+ private:
+  // An insert that references a device: a missing device is kNotFound, not an integrity error.
+  Status Insert(std::string_view context, int64_t device_id, const std::function<void(pqxx::work&)>& fn) {
+    bool missing = false;
+    Status s = pool_.Run(context, [&](pqxx::connection& conn) {
+      missing = false;
+      pqxx::work tx(conn);
+      try {
+        fn(tx);
+      } catch (...) {
+        if (!IsForeignKeyViolation()) throw;
+        missing = true;
+        return;
+      }
+      tx.commit();
+    });
+    if (missing) return NotFound(fmt::format("device {} not found", device_id));
+    return s;
+  }
+
+  ConnectionPool pool_;
+  const InventoryLimits limits_;
+};
+
+}  // namespace
+
+std::unique_ptr<DeviceStore> OpenDeviceStore(const PgOptions& options) {
+  return std::make_unique<PgDeviceStore>(options);
+}
+
+}  // namespace ruru::db::pg

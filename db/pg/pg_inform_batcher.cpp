@@ -1,0 +1,465 @@
+// The batching Inform writer (DESIGN.md §3, docs/inventory.md). Each writer thread owns one
+// connection and a queue; a device always hashes to the same writer, so its writes stay ordered.
+// A batch is one transaction: statement rounds (pg_inform_sql.h) for the devices and events, then
+// the parameter values. A batch that PostgreSQL refuses for its data is retried one write per
+// transaction, so only the bad write fails; a batch that fails for the connection fails entirely
+// (kUnavailable: nothing was stored, the CPE gets 503 and retries).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "db/inventory_limits.h"
+#include "db/pg/array_literal.h"
+#include "db/pg/pg_connection.h"
+#include "db/pg/pg_error.h"
+#include "db/pg/pg_inform_sql.h"
+#include "db/pg/pg_inventory.h"
+
+namespace ruru::db {
+
+const std::vector<double>& InformBatcher::BatchSizeBounds() {
+  static const std::vector<double> bounds{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+  return bounds;
+}
+
+const std::vector<double>& InformBatcher::CommitLatencyBounds() {
+  static const std::vector<double> bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return bounds;
+}
+
+namespace pg {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+spdlog::logger& Log() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("db")) return existing;
+    auto created = spdlog::default_logger()->clone("db");
+    spdlog::register_logger(created);
+    return created;
+  }();
+  return *logger;
+}
+
+constexpr char kApplicationName[] = "ruru-inform-writer";
+constexpr std::chrono::milliseconds kFirstBackoff{50};
+
+size_t Bucket(const std::vector<double>& bounds, double value) {
+  return std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
+}
+
+struct Item {
+  InformWrite write;
+  InformBatcher::Callback done;
+};
+
+void Prepare(pqxx::connection& conn) {
+  conn.prepare(sql::kInformRoundName, sql::kInformRound);
+  conn.prepare(sql::kInsertPathsName, sql::kInsertPaths);
+  conn.prepare(sql::kUpsertParametersName, sql::kUpsertParameters);
+}
+
+bool HasEvent(const InformWrite& w, std::string_view code) {
+  return std::any_of(w.events.begin(), w.events.end(), [&](const EventRecord& e) { return e.code == code; });
+}
+
+std::optional<std::string> NonEmpty(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+struct DeviceKeyHash {
+  size_t operator()(const DeviceKey& k) const {
+    std::hash<std::string> h;
+    size_t v = h(k.oui);
+    v = v * 1000003u ^ h(k.product_class);
+    v = v * 1000003u ^ h(k.serial_number);
+    return v;
+  }
+};
+
+// Writes `items` in one transaction on `conn` and returns one result per item (ok, or kNotFound
+// for an unknown device that may not be created). Throws pqxx exceptions; nothing is committed then.
+std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std::vector<Item*>& items,
+                                              std::chrono::seconds duplicate_window) {
+  // Round r holds the r-th write of each device in this batch.
+  std::unordered_map<DeviceKey, int, DeviceKeyHash> seen;
+  std::vector<std::vector<size_t>> rounds;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const int round = seen[items[i]->write.key]++;
+    if (static_cast<size_t>(round) >= rounds.size()) rounds.emplace_back();
+    rounds[round].push_back(i);
+  }
+
+  std::vector<Result<InformOutcome>> results(items.size(), Result<InformOutcome>(NotFound("")));
+  for (size_t i = 0; i < items.size(); ++i) {
+    const DeviceKey& k = items[i]->write.key;
+    results[i] = NotFound("device " + k.oui + "-" + k.product_class + "-" + k.serial_number +
+                          " is not registered (and may not be created by this Inform)");
+  }
+  const std::string window_us = std::to_string(std::chrono::microseconds(duplicate_window).count());
+
+  pqxx::work tx(conn);
+  for (const std::vector<size_t>& round : rounds) {
+    ArrayLiteral ord, oui, pc, sn, manufacturer, model, hw, sw, prov, dm, url, wan, pkey, pii, peer, at, allow, boot,
+        bootstrap, ev_ord, ev_code, ev_key;
+    for (size_t index : round) {
+      const InformWrite& w = items[index]->write;
+      ord.AddInt(static_cast<int64_t>(index));
+      oui.Add(w.key.oui);
+      pc.Add(w.key.product_class);
+      sn.Add(w.key.serial_number);
+      manufacturer.AddOptional(NonEmpty(w.manufacturer));
+      model.AddOptional(w.model_name);
+      hw.AddOptional(w.hardware_version);
+      sw.AddOptional(w.software_version);
+      prov.AddOptional(w.provisioning_code);
+      dm.AddOptional(w.data_model);
+      url.AddOptional(w.connection_request_url);
+      wan.AddOptional(w.wan_ip);
+      pkey.AddOptional(w.parameter_key);
+      if (w.periodic_inform_interval) {
+        pii.AddInt(*w.periodic_inform_interval);
+      } else {
+        pii.AddNull();
+      }
+      peer.AddOptional(NonEmpty(w.peer_ip));
+      at.AddInt(ToMicros(w.received_at));
+      allow.AddBool(w.allow_create);
+      boot.AddBool(HasEvent(w, "1 BOOT"));
+      bootstrap.AddBool(HasEvent(w, "0 BOOTSTRAP"));
+      for (const EventRecord& e : w.events) {
+        ev_ord.AddInt(static_cast<int64_t>(index));
+        ev_code.Add(e.code);
+        ev_key.Add(e.command_key);
+      }
+    }
+    const pqxx::result rows =
+        tx.exec_prepared(sql::kInformRoundName, ord.Finish(), oui.Finish(), pc.Finish(), sn.Finish(),
+                         manufacturer.Finish(), model.Finish(), hw.Finish(), sw.Finish(), prov.Finish(), dm.Finish(),
+                         url.Finish(), wan.Finish(), pkey.Finish(), pii.Finish(), peer.Finish(), at.Finish(),
+                         allow.Finish(), boot.Finish(), bootstrap.Finish(), ev_ord.Finish(), ev_code.Finish(),
+                         ev_key.Finish(), window_us);
+    for (const pqxx::row& row : rows) {
+      const auto index = row[0].as<size_t>();
+      if (index >= items.size()) throw std::logic_error("inform round returned an unknown row");
+      InformOutcome outcome;
+      outcome.device_id = row[1].as<int64_t>();
+      outcome.created = row[2].as<bool>();
+      outcome.has_active_credentials = row[3].as<bool>();
+      outcome.has_pending_credentials = row[4].as<bool>();
+      outcome.duplicate_suspect = row[5].as<bool>();
+      if (outcome.duplicate_suspect) outcome.previous_peer_ip = row[6].as<std::string>();
+      results[index] = outcome;
+    }
+  }
+
+  // Parameters of the written devices; a later write of the same device and path wins (the same
+  // final state as applying them in order).
+  std::map<std::pair<int64_t, std::string_view>, std::pair<const ParameterRecord*, TimePoint>> latest;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!results[i].ok()) continue;
+    for (const ParameterRecord& p : items[i]->write.parameters) {
+      latest[{results[i]->device_id, p.path}] = {&p, items[i]->write.received_at};
+    }
+  }
+  if (!latest.empty()) {
+    ArrayLiteral paths, ids, values, types, ats;
+    for (const auto& [key, entry] : latest) {
+      ids.AddInt(key.first);
+      paths.Add(key.second);
+      values.Add(entry.first->value);
+      types.Add(entry.first->type);
+      ats.AddInt(ToMicros(entry.second));
+    }
+    const std::string path_literal = paths.Finish();
+    tx.exec_prepared(sql::kInsertPathsName, path_literal);
+    tx.exec_prepared(sql::kUpsertParametersName, ids.Finish(), path_literal, values.Finish(), types.Finish(),
+                     ats.Finish());
+  }
+  tx.commit();
+  return results;
+}
+
+bool IsConnectionLoss(const pqxx::connection* conn) { return conn == nullptr || !conn->is_open(); }
+
+class PgInformBatcher;
+
+// One writer thread, its queue and its connection.
+class Writer {
+ public:
+  Writer(PgInformBatcher& owner, int index) : owner_(owner), index_(index) {}
+  void Start() { thread_ = std::thread([this] { Loop(); }); }
+  void Push(Item item) {
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.empty()) first_at_ = Steady::now();
+      queue_.push_back(std::move(item));
+    }
+    cv_.notify_one();
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+  }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop();
+  void Process(std::vector<Item>& batch);
+  // Ensures conn_; false (and `error` set) while PostgreSQL is unreachable or in back-off.
+  bool EnsureConnected(Error* error);
+  void DropConnection();
+
+  PgInformBatcher& owner_;
+  const int index_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  Steady::time_point first_at_{};
+  bool stopping_ = false;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::chrono::milliseconds backoff_{0};
+  Steady::time_point next_connect_{};
+  Error last_connect_error_;
+};
+
+class PgInformBatcher final : public InformBatcher {
+ public:
+  PgInformBatcher(const PgOptions& options, const BatcherOptions& batcher, const Clock& clock)
+      : options_(options), batcher_(batcher), clock_(clock) {
+    stats_.batch_size_buckets.assign(BatchSizeBounds().size() + 1, 0);
+    stats_.commit_latency_buckets.assign(CommitLatencyBounds().size() + 1, 0);
+    const int writers = std::max(1, batcher_.writers);
+    for (int i = 0; i < writers; ++i) writers_.push_back(std::make_unique<Writer>(*this, i));
+    for (auto& w : writers_) w->Start();
+  }
+  ~PgInformBatcher() override { Drain(); }
+
+  void Submit(InformWrite write, Callback done) override {
+    if (Status valid = ValidateInformWrite(write, batcher_.limits); !valid.ok()) {
+      done(valid.error());
+      return;
+    }
+    if (draining_.load()) {
+      done(Unavailable("inform batcher: shutting down"));
+      return;
+    }
+    if (queued_.fetch_add(1) >= batcher_.max_queue) {
+      queued_.fetch_sub(1);
+      done(Unavailable("inform batcher: queue full"));
+      return;
+    }
+    const size_t writer = DeviceKeyHash{}(write.key) % writers_.size();
+    writers_[writer]->Push(Item{std::move(write), std::move(done)});
+  }
+
+  void Drain() override {
+    std::lock_guard lock(drain_mu_);
+    draining_.store(true);
+    for (auto& w : writers_) w->Stop();
+    for (auto& w : writers_) w->Join();
+  }
+
+  Stats GetStats() const override {
+    std::lock_guard lock(stats_mu_);
+    Stats s = stats_;
+    s.queued = queued_.load();
+    return s;
+  }
+
+  const PgOptions& options() const { return options_; }
+  const BatcherOptions& batcher() const { return batcher_; }
+  void Dequeued(size_t n) { queued_.fetch_sub(n); }
+  void RecordBatch(size_t committed_writes, size_t batch_size, bool failed, double seconds) {
+    std::lock_guard lock(stats_mu_);
+    if (failed) {
+      ++stats_.failed_batches;
+      return;
+    }
+    ++stats_.batches;
+    stats_.writes += committed_writes;
+    stats_.last_batch_size = batch_size;
+    stats_.commit_seconds_sum += seconds;
+    ++stats_.batch_size_buckets[Bucket(BatchSizeBounds(), static_cast<double>(batch_size))];
+    ++stats_.commit_latency_buckets[Bucket(CommitLatencyBounds(), seconds)];
+  }
+
+ private:
+  const PgOptions options_;
+  const BatcherOptions batcher_;
+  const Clock& clock_;  // kept for the contract; timestamps come from the writes
+  std::vector<std::unique_ptr<Writer>> writers_;
+  std::atomic<bool> draining_{false};
+  std::atomic<size_t> queued_{0};
+  std::mutex drain_mu_;
+  mutable std::mutex stats_mu_;
+  Stats stats_;
+};
+
+void Writer::Loop() {
+  const size_t max_batch = std::max<size_t>(1, owner_.batcher().max_batch);
+  std::vector<Item> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and nothing left
+      // Coalesce: wait until the batch is full or the first write has waited flush_interval.
+      const auto deadline = first_at_ + owner_.batcher().flush_interval;
+      cv_.wait_until(lock, deadline, [&] { return stopping_ || queue_.size() >= max_batch; });
+      const size_t n = std::min(max_batch, queue_.size());
+      batch.clear();
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (!queue_.empty()) first_at_ = Steady::now();
+    }
+    owner_.Dequeued(batch.size());
+    Process(batch);
+  }
+}
+
+bool Writer::EnsureConnected(Error* error) {
+  if (conn_) return true;
+  const auto now = Steady::now();
+  if (backoff_.count() > 0 && now < next_connect_) {
+    *error = last_connect_error_;
+    return false;
+  }
+  Result<std::string> conninfo =
+      BuildConnInfo(owner_.options().dsn, owner_.options().connect_timeout, kApplicationName);
+  Result<std::unique_ptr<pqxx::connection>> conn =
+      conninfo.ok() ? Connect(*conninfo, owner_.options().statement_timeout, "inform writer: connecting")
+                    : Result<std::unique_ptr<pqxx::connection>>(conninfo.error());
+  if (conn.ok()) {
+    try {
+      Prepare(**conn);
+    } catch (...) {
+      conn = TranslateCurrentException("inform writer: preparing statements");
+    }
+  }
+  if (!conn.ok()) {
+    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, owner_.batcher().retry_backoff_max);
+    next_connect_ = Steady::now() + backoff_;
+    last_connect_error_ = conn.error();
+    if (last_connect_error_.code != ErrorCode::kUnavailable) last_connect_error_.code = ErrorCode::kUnavailable;
+    Log().warn("inform writer {}: {} (next attempt in {} ms)", index_, last_connect_error_.message, backoff_.count());
+    *error = last_connect_error_;
+    return false;
+  }
+  if (backoff_.count() > 0) Log().info("inform writer {}: connected to PostgreSQL again", index_);
+  backoff_ = std::chrono::milliseconds(0);
+  conn_ = std::move(*conn);
+  return true;
+}
+
+void Writer::DropConnection() { conn_.reset(); }
+
+void Writer::Process(std::vector<Item>& batch) {
+  const auto start = Steady::now();
+  std::vector<Item*> all;
+  all.reserve(batch.size());
+  for (Item& item : batch) all.push_back(&item);
+
+  auto fail_all = [&](const Error& error) {
+    owner_.RecordBatch(0, batch.size(), true, 0);
+    for (Item& item : batch) item.done(error);
+  };
+  auto finish = [&](std::vector<Result<InformOutcome>>& results) {
+    size_t committed = 0;
+    for (const auto& r : results) committed += r.ok() ? 1 : 0;
+    owner_.RecordBatch(committed, batch.size(), false, std::chrono::duration<double>(Steady::now() - start).count());
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  };
+
+  Error error;
+  // A connection that was idle may have been closed by the server since (restart, idle timeout,
+  // pg_terminate_backend): then the batch runs once more on a fresh connection. Nothing had been
+  // committed, so that is safe; an in-doubt COMMIT is never retried.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!EnsureConnected(&error)) {
+      fail_all(error);
+      return;
+    }
+    try {
+      std::vector<Result<InformOutcome>> results = WriteBatch(*conn_, all, owner_.batcher().duplicate_window);
+      finish(results);
+      return;
+    } catch (const pqxx::in_doubt_error&) {
+      error = TranslateCurrentException("inform batch");
+      DropConnection();
+      Log().error("inform writer {}: {}", index_, error.message);
+      fail_all(error);
+      return;
+    } catch (...) {
+      error = TranslateCurrentException("inform batch");
+      if (IsConnectionLoss(conn_.get())) {
+        DropConnection();
+        error.code = ErrorCode::kUnavailable;
+        Log().warn("inform writer {}: {}", index_, error.message);
+        continue;  // reconnect once (without back-off) and retry
+      }
+    }
+    break;
+  }
+  if (!conn_) {  // lost the connection twice
+    fail_all(error);
+    return;
+  }
+  if (error.code == ErrorCode::kUnavailable || batch.size() == 1) {
+    // Statement timeout, server shutting down, or the only write is the bad one.
+    Log().warn("inform writer {}: batch of {} failed: {}", index_, batch.size(), error.message);
+    fail_all(error);
+    return;
+  }
+  // PostgreSQL refused the batch for its data: write each write alone so only the bad one fails.
+  Log().warn("inform writer {}: batch of {} failed ({}); retrying its writes one by one", index_, batch.size(),
+             error.message);
+  std::vector<Result<InformOutcome>> results;
+  results.reserve(batch.size());
+  for (Item* item : all) {
+    if (!conn_ && !EnsureConnected(&error)) {
+      results.emplace_back(error);
+      continue;
+    }
+    try {
+      std::vector<Result<InformOutcome>> one = WriteBatch(*conn_, {item}, owner_.batcher().duplicate_window);
+      results.push_back(std::move(one[0]));
+    } catch (...) {
+      Error e = TranslateCurrentException("inform write");
+      if (IsConnectionLoss(conn_.get())) {
+        DropConnection();
+        e.code = ErrorCode::kUnavailable;
+      }
+      results.emplace_back(std::move(e));
+    }
+  }
+  finish(results);
+}
+
+}  // namespace
+
+std::unique_ptr<InformBatcher> StartInformBatcher(const PgOptions& options, const BatcherOptions& batcher,
+                                                  const Clock& clock) {
+  return std::make_unique<PgInformBatcher>(options, batcher, clock);
+}
+
+}  // namespace pg
+}  // namespace ruru::db
