@@ -9,8 +9,9 @@ namespace ruru::db::pg::sql {
 
 // One statement round: at most one write per device (ON CONFLICT cannot touch a row twice in one
 // statement; a device's second write of the batch goes into the next round). All CTEs see the
-// same snapshot, so `prev` is the row as it was before this round:
-//   prev      the existing rows, locked;
+// same snapshot, so `prev` is the row as it was before this round, whenever the executor reads it
+// (it must not lock: FOR UPDATE would skip the rows `upserted` has already changed):
+//   prev      the existing rows;
 //   upserted  insert or update every device (allow_create=false rows that do not exist are left
 //             out: they return no row, the caller reports kNotFound); NULL inputs keep the stored
 //             value; duplicate_suspect_at is set on the conditions of InformOutcome;
@@ -36,7 +37,6 @@ prev AS (
   SELECT d.id, d.oui, d.product_class, d.serial_number, d.wan_ip, d.wan_ip_since, d.peer_ip, d.peer_ip_since,
          d.last_inform, d.registered_at
   FROM devices d JOIN input i USING (oui, product_class, serial_number)
-  FOR UPDATE OF d
 ),
 upserted AS (
   INSERT INTO devices AS d (oui, product_class, serial_number, manufacturer, model_name, hardware_version,
