@@ -157,21 +157,31 @@ std::optional<DigestAlgorithm> ParseAlgorithm(std::string_view s) {
   return std::nullopt;
 }
 
+// "a:b:c", the joining rule of every Digest hash input.
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (std::string_view p : parts) {
+    if (!first) out.push_back(':');
+    out.append(p);
+    first = false;
+  }
+  return out;
+}
+
+std::string DigestResponseFromHa1(DigestAlgorithm a, std::string ha1, std::string_view nonce, std::string_view cnonce,
+                                  std::string_view nc, bool qop_auth, std::string_view method, std::string_view uri);
+
 // The RFC 7616 §3.4.1 response; without qop the RFC 2069 form H(HA1:nonce:HA2).
 std::string DigestResponse(DigestAlgorithm a, std::string_view user, std::string_view realm, std::string_view password,
                            std::string_view nonce, std::string_view cnonce, std::string_view nc, bool qop_auth,
                            std::string_view method, std::string_view uri) {
-  auto join = [](std::initializer_list<std::string_view> parts) {
-    std::string out;
-    bool first = true;
-    for (std::string_view p : parts) {
-      if (!first) out.push_back(':');
-      out.append(p);
-      first = false;
-    }
-    return out;
-  };
-  std::string ha1 = HashHex(a, join({user, realm, password}));
+  return DigestResponseFromHa1(a, HashHex(a, join({user, realm, password})), nonce, cnonce, nc, qop_auth, method, uri);
+}
+
+// The same from a stored HA1 = H(user:realm:password) of the algorithm's base hash.
+std::string DigestResponseFromHa1(DigestAlgorithm a, std::string ha1, std::string_view nonce, std::string_view cnonce,
+                                  std::string_view nc, bool qop_auth, std::string_view method, std::string_view uri) {
   if (IsSess(a)) ha1 = HashHex(a, join({ha1, nonce, cnonce}));
   const std::string ha2 = HashHex(a, join({method, uri}));
   if (qop_auth) return HashHex(a, join({ha1, nonce, nc, cnonce, "auth", ha2}));
@@ -664,6 +674,11 @@ std::string DigestServer::Challenge(bool stale, DigestAlgorithm algorithm) const
 
 DigestServer::Verdict DigestServer::Verify(const AuthorizationHeader& h, std::string_view method,
                                            std::string_view request_uri, std::string_view password) const {
+  return VerifyImpl(h, method, request_uri, DigestHa1(h.algorithm, h.username, realm_, password));
+}
+
+DigestServer::Verdict DigestServer::VerifyImpl(const AuthorizationHeader& h, std::string_view method,
+                                               std::string_view request_uri, std::string_view ha1) const {
   if (h.scheme != AuthScheme::kDigest) return Verdict::kMalformed;
   // RFC 7616 §3.4.6: a uri that is not the request-target is a bad request, whatever the response.
   if (h.uri != request_uri) return Verdict::kMalformed;
@@ -673,7 +688,7 @@ DigestServer::Verdict DigestServer::Verify(const AuthorizationHeader& h, std::st
   if (h.realm != realm_) return Verdict::kWrongCredentials;
 
   const std::string expected =
-      DigestResponse(h.algorithm, h.username, realm_, password, h.nonce, h.cnonce, h.nc, qop_auth, method, request_uri);
+      DigestResponseFromHa1(h.algorithm, std::string(ha1), h.nonce, h.cnonce, h.nc, qop_auth, method, request_uri);
   const std::string response = Lowered(h.response);  // LHEX, but some clients send upper case
   const bool response_ok =
       expected.size() == response.size() && CRYPTO_memcmp(expected.data(), response.data(), expected.size()) == 0;
@@ -690,6 +705,29 @@ DigestServer::Verdict DigestServer::Verify(const AuthorizationHeader& h, std::st
   for (char b : time_bytes) expiry = (expiry << 8) | static_cast<unsigned char>(b);
   if (static_cast<int64_t>(expiry) <= SecondsSinceEpoch(clock_.Now())) return Verdict::kStale;
   return Verdict::kOk;
+}
+
+std::string DigestHa1(DigestAlgorithm algorithm, std::string_view user, std::string_view realm,
+                      std::string_view password) {
+  const DigestAlgorithm base = (algorithm == DigestAlgorithm::kSha256 || algorithm == DigestAlgorithm::kSha256Sess)
+                                   ? DigestAlgorithm::kSha256
+                                   : DigestAlgorithm::kMd5;
+  return HashHex(base, join({user, realm, password}));
+}
+
+bool VerifyBasicHa1(const AuthorizationHeader& h, std::string_view user, std::string_view realm,
+                    std::string_view ha1_md5) {
+  if (h.scheme != AuthScheme::kBasic) return false;
+  const bool user_ok = ConstantTimeEquals(h.username, user);
+  const bool ha1_ok = ConstantTimeEquals(DigestHa1(DigestAlgorithm::kMd5, h.username, realm, h.password), ha1_md5);
+  return user_ok & ha1_ok;
+}
+
+DigestServer::Verdict DigestServer::VerifyHa1(const AuthorizationHeader& h, std::string_view method,
+                                              std::string_view request_uri, std::string_view ha1_md5,
+                                              std::string_view ha1_sha256) const {
+  const bool sha = h.algorithm == DigestAlgorithm::kSha256 || h.algorithm == DigestAlgorithm::kSha256Sess;
+  return VerifyImpl(h, method, request_uri, Lowered(sha ? ha1_sha256 : ha1_md5));
 }
 
 }  // namespace ruru::cwmp

@@ -127,10 +127,17 @@ class DigestServer {
   Verdict Verify(const AuthorizationHeader& h, std::string_view method, std::string_view request_uri,
                  std::string_view password) const;
 
+  // The same check against stored verifiers instead of the password (DigestHa1 of MD5 and of
+  // SHA-256; the one matching h.algorithm is used), so the password need not be kept.
+  Verdict VerifyHa1(const AuthorizationHeader& h, std::string_view method, std::string_view request_uri,
+                    std::string_view ha1_md5, std::string_view ha1_sha256) const;
+
   const std::string& realm() const { return realm_; }
 
  private:
   std::string MakeNonce(int64_t expiry_seconds) const;
+  Verdict VerifyImpl(const AuthorizationHeader& h, std::string_view method, std::string_view request_uri,
+                     std::string_view ha1) const;
 
   std::string realm_;
   std::string key_;
@@ -138,6 +145,15 @@ class DigestServer {
   std::chrono::seconds nonce_lifetime_;
 };
 
-std::string_view ToString(DigestServer::Verdict v);  // "ok", "stale", ...
+std::string_view ToString(DigestServer::Verdict v);
+
+// HA1 = H(user ":" realm ":" password), lowercase hex, with the algorithm's base hash (MD5 for MD5
+// and MD5-sess, SHA-256 for SHA-256 and SHA-256-sess): the verifier an ACS stores instead of a
+// password.
+std::string DigestHa1(DigestAlgorithm algorithm, std::string_view user, std::string_view realm,
+                      std::string_view password);
+// Constant-time check of a Basic header against a stored MD5 HA1 of (user, realm, password).
+bool VerifyBasicHa1(const AuthorizationHeader& h, std::string_view user, std::string_view realm,
+                    std::string_view ha1_md5);  // "ok", "stale", ...
 
 }  // namespace ruru::cwmp

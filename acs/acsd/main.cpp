@@ -1,5 +1,6 @@
-// acsd: the Ruru ACS server. For now it only manages the database schema; the CWMP server comes
-// in a later release. main() only parses the command line and wires the parts together.
+// acsd: the Ruru ACS server. `acsd run` serves CWMP (acs/server), `acsd migrate` manages the
+// database schema, `acsd config` explains the configuration. main() only parses the command line
+// and wires the parts together.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -10,7 +11,11 @@
 #include <map>
 #include <string>
 
+#include "acs/server/config.h"
+#include "acs/server/server.h"
 #include "db/migrator.h"
+
+extern char** environ;
 
 #ifndef RURU_VERSION
 #define RURU_VERSION "dev"  // acs/CMakeLists.txt should define it from PROJECT_VERSION
@@ -91,6 +96,18 @@ int RunMigrateStatus(const std::string& dsn) {
   return kExitOk;
 }
 
+std::map<std::string, std::string> Environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string kv(*e);
+    const size_t eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("RURU_", 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+spdlog::level::level_enum LevelOf(const std::string& level) { return spdlog::level::from_str(level); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,15 +123,29 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
 
   std::string dsn;
+  std::string config_file;
+  std::vector<std::string> overrides;
   bool status = false;
   CLI::App* migrate = app.add_subcommand("migrate", "Apply the database migrations built into acsd");
-  migrate
-      ->add_option("--dsn", dsn,
-                   "PostgreSQL connection string or URI (keep passwords out of argv: "
-                   "prefer the environment variable or ~/.pgpass)")
-      ->envname("RURU_DB_DSN")
-      ->required();
+  migrate->add_option("--dsn", dsn,
+                      "PostgreSQL connection string or URI (default: database.dsn of --config; keep passwords "
+                      "out of argv: prefer the environment variable or ~/.pgpass)")
+      ->envname("RURU_DB_DSN");
+  migrate->add_option("--config", config_file, "configuration file (INI)")->envname("RURU_CONFIG");
   migrate->add_flag("--status", status, "Show applied and pending migrations; change nothing");
+
+  std::string ready_file;
+  CLI::App* run = app.add_subcommand("run", "Serve CWMP (and the admin listener) until SIGTERM/SIGINT");
+  run->add_option("--config", config_file, "configuration file (INI); see `acsd config keys`")->envname("RURU_CONFIG");
+  run->add_option("--set", overrides, "override one key: section.key=value (repeatable; beats file and env)");
+  run->add_option("--ready-file", ready_file, "write the bound ports to this file once listening");
+
+  CLI::App* config_cmd = app.add_subcommand("config", "Explain or check the configuration");
+  config_cmd->require_subcommand(1);
+  CLI::App* keys = config_cmd->add_subcommand("keys", "List every key, its environment variable and default");
+  CLI::App* show = config_cmd->add_subcommand("show", "Load the configuration and print it (secrets hidden)");
+  show->add_option("--config", config_file, "configuration file (INI)")->envname("RURU_CONFIG");
+  show->add_option("--set", overrides, "override one key: section.key=value");
 
   CLI::App* version = app.add_subcommand("version", "Print the version and the database schema version");
 
@@ -125,13 +156,53 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
 
-  if (migrate->parsed()) return status ? RunMigrateStatus(dsn) : RunMigrate(dsn);
+  if (migrate->parsed()) {
+    if (dsn.empty() && !config_file.empty()) {
+      std::map<std::string, std::string> env = Environment();
+      auto cfg = ruru::acs::LoadConfig(config_file, env, {});
+      if (!cfg) {
+        std::cerr << "acsd migrate: " << cfg.error().message << "\n";
+        return kExitUsage;
+      }
+      dsn = cfg->database.dsn;
+    }
+    if (dsn.empty()) {
+      std::cerr << "acsd migrate: give --dsn, RURU_DB_DSN or --config with database.dsn\n";
+      return kExitUsage;
+    }
+    return status ? RunMigrateStatus(dsn) : RunMigrate(dsn);
+  }
+  if (keys->parsed()) {
+    for (const auto& k : ruru::acs::ConfigKeys()) {
+      std::cout << k.key << "  (" << k.env << ", default " << (k.default_value.empty() ? "\"\"" : k.default_value)
+                << ")\n    " << k.help << "\n";
+    }
+    return kExitOk;
+  }
+  if (show->parsed() || run->parsed()) {
+    auto cfg = ruru::acs::LoadConfig(config_file, Environment(), overrides);
+    if (!cfg) {
+      std::cerr << "acsd: configuration: " << cfg.error().message << "\n";
+      return kExitUsage;
+    }
+    if (show->parsed()) {
+      std::cout << ruru::acs::Dump(*cfg);
+      return kExitOk;
+    }
+    spdlog::set_level(LevelOf(cfg->log.level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%n] %v");
+    // A database that was migrated by a newer acsd is refused; an older one is migrated by `acsd migrate`.
+    ruru::acs::ServerOptions options;
+    options.ready_file = ready_file;
+    ruru::Status st = ruru::acs::RunServer(*cfg, options);
+    if (!st.ok()) return Fail("run", st.error());
+    return kExitOk;
+  }
   if (version->parsed()) {
     std::cout << version_line << "\n";
     return kExitOk;
   }
   std::cerr << app.help() << "\n"
-            << "acsd: no command given. The CWMP server arrives in a later release; for now acsd only\n"
-               "manages the database schema (acsd migrate).\n";
+            << "acsd: no command given (acsd run --config FILE serves CWMP; acsd migrate applies the schema)\n";
   return kExitUsage;
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <string>
 
@@ -476,6 +477,52 @@ TEST(Authorization, UnknownParametersAreIgnored) {
   EXPECT_EQ(h.uri, "/a?b=c");
   EXPECT_EQ(h.opaque, "o");
   EXPECT_EQ(h.qop, "");
+}
+
+TEST(DigestHa1, Rfc2617Vector) {
+  // RFC 2617 §3.5: HA1 of Mufasa / testrealm@host.com / Circle Of Life.
+  EXPECT_EQ(DigestHa1(DigestAlgorithm::kMd5, "Mufasa", "testrealm@host.com", "Circle Of Life"),
+            "939e7578ed9e3c518a452acee763bce9");
+  EXPECT_EQ(DigestHa1(DigestAlgorithm::kMd5Sess, "Mufasa", "testrealm@host.com", "Circle Of Life"),
+            "939e7578ed9e3c518a452acee763bce9");
+  EXPECT_EQ(DigestHa1(DigestAlgorithm::kSha256, "u", "r", "p").size(), 64u);
+}
+
+TEST_F(DigestServerTest, VerifyAgainstStoredHa1EveryAlgorithm) {
+  const std::string md5 = DigestHa1(DigestAlgorithm::kMd5, "cpe-user", "cpesim", "s3cret");
+  const std::string sha = DigestHa1(DigestAlgorithm::kSha256, "cpe-user", "cpesim", "s3cret");
+  const std::string other_md5 = DigestHa1(DigestAlgorithm::kMd5, "cpe-user", "cpesim", "other");
+  for (DigestAlgorithm a :
+       {DigestAlgorithm::kMd5, DigestAlgorithm::kSha256, DigestAlgorithm::kMd5Sess, DigestAlgorithm::kSha256Sess}) {
+    SCOPED_TRACE(std::string(ToString(a)));
+    DigestClient client(MustParseChallenge(server_.Challenge(false, a)), "cpe-user", "s3cret");
+    auto h = ParseAuthorization(client.Authorization("POST", "/acs"));
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(server_.VerifyHa1(*h, "POST", "/acs", md5, sha), Verdict::kOk);
+    EXPECT_EQ(server_.VerifyHa1(*h, "POST", "/acs", other_md5, other_md5), Verdict::kWrongCredentials);
+    // Upper-case stored hex is accepted too.
+    std::string upper_md5 = md5, upper_sha = sha;
+    for (char& c : upper_md5) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : upper_sha) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_EQ(server_.VerifyHa1(*h, "POST", "/acs", upper_md5, upper_sha), Verdict::kOk);
+  }
+}
+
+TEST(BasicAuth, VerifyAgainstStoredHa1) {
+  const std::string ha1 = DigestHa1(DigestAlgorithm::kMd5, "dev", "ruru", "pw");
+  auto good = ParseAuthorization(BasicAuthorization("dev", "pw"));
+  ASSERT_TRUE(good.ok());
+  EXPECT_TRUE(VerifyBasicHa1(*good, "dev", "ruru", ha1));
+  EXPECT_FALSE(VerifyBasicHa1(*good, "dev", "other-realm", ha1));
+  EXPECT_FALSE(VerifyBasicHa1(*good, "dev2", "ruru", ha1));
+  auto bad = ParseAuthorization(BasicAuthorization("dev", "pW"));
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(VerifyBasicHa1(*bad, "dev", "ruru", ha1));
+  // The empty password of the genieacs-sim pattern is a password like any other.
+  const std::string empty_ha1 = DigestHa1(DigestAlgorithm::kMd5, "shared", "ruru", "");
+  auto empty = ParseAuthorization(BasicAuthorization("shared", ""));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(VerifyBasicHa1(*empty, "shared", "ruru", empty_ha1));
 }
 
 }  // namespace

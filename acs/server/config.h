@@ -1,0 +1,114 @@
+// acsd's configuration: one typed struct per subsystem with in-class defaults, loaded and
+// validated once in main() and handed down. Sources, lowest precedence first:
+//   defaults  <  the config file (INI: `[section]` then `key = value`)  <  environment variables
+//   (RURU_<SECTION>_<KEY>, e.g. RURU_CWMP_LISTEN)  <  command-line overrides (`--set section.key=value`).
+// Every key is listed in docs/configuration.md (generated from the same table: `acsd config --help`).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace ruru::acs {
+
+enum class AuthOffer { kDigest, kBasic, kBoth };         // the challenge(s) a 401 carries
+enum class Onboarding { kOpen, kShared, kOff };          // who may register / re-bootstrap a device
+enum class UnknownDevices { kRegister, kReject };        // an Inform from a DeviceId not in the inventory
+
+struct CwmpConfig {
+  std::string listen = "0.0.0.0:7547";      // address:port of the CWMP endpoint ([::]:7547 for IPv6)
+  std::string path = "/";                   // request path CPEs POST to ("/" accepts any path)
+  std::string realm = "ruru";               // HTTP auth realm; part of every stored verifier (do not change later)
+  AuthOffer auth = AuthOffer::kDigest;      // challenge sent to CPEs; both schemes are always verified
+  bool allow_basic = true;                  // accept Basic credentials (sent in clear text over plain HTTP)
+  Onboarding onboarding = Onboarding::kShared;  // open: any credentials register a device without its own
+  std::string onboarding_username;          // the shared onboarding credential (onboarding = shared)
+  std::string onboarding_password;          // may be empty (the genieacs-sim pattern)
+  UnknownDevices unknown_devices = UnknownDevices::kReject;
+  int io_threads = 0;                       // I/O threads; 0 = number of cores
+  size_t max_connections = 15000;           // open CWMP connections; accepting pauses beyond
+  size_t max_sessions = 10000;              // concurrent CWMP sessions; new ones get 503 beyond
+  size_t max_connections_per_ip = 0;        // 0 = no per-address cap (CPEs behind CGNAT share addresses)
+  size_t max_header_bytes = 16 * 1024;      // request header; larger: 431 and close
+  size_t max_body_bytes = 1024 * 1024;      // request body; larger: 413 and close
+  std::chrono::seconds read_timeout{15};    // a request must arrive whole within this (slowloris)
+  std::chrono::seconds idle_timeout{30};    // keep-alive connection idle between requests
+  std::chrono::seconds session_timeout{60}; // a session idle this long is abandoned
+  std::chrono::seconds retry_after{30};     // Retry-After on 503 (a random 0-50% is added)
+  std::chrono::seconds drain_timeout{30};   // SIGTERM: longest wait for open sessions to finish
+};
+
+struct CredentialsConfig {
+  bool rotate_on_bootstrap = true;          // give every device its own CWMP + connection-request credentials
+  std::string key_file;                     // file with the current secret key (hex, 32 bytes) for CR passwords
+  std::string key_id = "k1";                // id of that key, stored with every ciphertext
+  std::string old_keys_file;                // optional file of "id hexkey" lines still accepted for decryption
+  std::string nonce_key_file;               // Digest nonce HMAC key (hex); shared by all nodes; random when empty
+  std::chrono::seconds cache_ttl{30};       // credential cache entry lifetime (other nodes' changes show after this)
+  size_t cache_max_entries = 2000000;       // bound on cached usernames
+};
+
+struct DatabaseConfig {
+  std::string dsn;                          // libpq connection string or URI (required)
+  int pool_size = 4;                        // connections for lookups
+  int batch_writers = 1;                    // parallel inform-batch writer connections
+  std::chrono::milliseconds batch_flush{5}; // longest wait before a partial batch is written
+  size_t batch_max = 2000;                  // informs per batch
+  size_t batch_queue = 100000;              // queued informs beyond this get 503
+  std::chrono::seconds duplicate_window{60};  // same DeviceId from two peers within this: suspected duplicate
+  int event_retention_days = 30;            // inform events kept this long
+  std::chrono::milliseconds statement_timeout{10000};
+};
+
+struct AdminConfig {
+  std::string listen = "127.0.0.1:7557";    // /metrics, /healthz, /readyz (and the API in a later release)
+  std::string token_file;                   // admin token (the API arrives in a later release)
+};
+
+struct LogConfig {
+  std::string level = "info";               // trace, debug, info, warn, error
+};
+
+struct Config {
+  CwmpConfig cwmp;
+  CredentialsConfig credentials;
+  DatabaseConfig database;
+  AdminConfig admin;
+  LogConfig log;
+};
+
+struct ConfigKeyInfo {
+  std::string key;      // "cwmp.listen"
+  std::string env;      // "RURU_CWMP_LISTEN"
+  std::string help;
+  std::string default_value;
+};
+// Every key with its help text and default, in a stable order.
+std::vector<ConfigKeyInfo> ConfigKeys();
+
+// Loads the configuration. `file` may be "" (no file). `env` holds the environment (only RURU_*
+// names are read; pass the real environment from main). `overrides` are "section.key=value".
+// Errors (kInvalidArgument) name the source, the key and the problem; unknown keys are errors.
+Result<Config> LoadConfig(const std::string& file, const std::map<std::string, std::string>& env,
+                          const std::vector<std::string>& overrides);
+// Parses INI text (for tests and LoadConfig); `origin` names it in errors.
+Result<Config> ParseConfigText(const std::string& text, const std::string& origin, Config base = {});
+// Checks cross-field rules (dsn set, listen addresses parse, limits > 0 ...).
+Status Validate(const Config& config);
+
+// "host:port" split; IPv6 as "[::1]:7547". Error on a bad form or port.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> ParseHostPort(const std::string& text);
+
+// The configuration as INI text (secrets shown as "<set>"), e.g. for `acsd config --show`.
+std::string Dump(const Config& config);
+
+}  // namespace ruru::acs

@@ -1,0 +1,998 @@
+#include "acs/server/cwmp_endpoint.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "acs/server/cpe_auth.h"
+#include "acs/server/inform_mapping.h"
+#include "cwmp/codec.h"
+#include "cwmp/http_auth.h"
+#include "cwmp/json.h"
+#include "cwmp/session.h"
+#include "cwmp/version.h"
+
+namespace ruru::acs {
+namespace {
+
+using tcp = asio::ip::tcp;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+using Kind = AuthVerdict::Kind;
+
+constexpr char kCookieName[] = "ruru_session";
+constexpr char kXml[] = "text/xml; charset=\"utf-8\"";
+
+// What the ACS answers to a CPE's GetRPCMethods.
+const std::vector<std::string>& AcsMethods() {
+  static const std::vector<std::string> methods = {"Inform", "GetRPCMethods", "TransferComplete",
+                                                   "AutonomousTransferComplete", "RequestDownload",
+                                                   "DUStateChangeComplete", "AutonomousDUStateChangeComplete",
+                                                   "Kicked"};
+  return methods;
+}
+
+// Event codes that get their own metric label; everything else is "other" (codes are open text).
+std::string EventLabel(const std::string& code) {
+  static const std::unordered_set<std::string> known = {
+      "0 BOOTSTRAP",     "1 BOOT",           "2 PERIODIC",          "3 SCHEDULED",       "4 VALUE CHANGE",
+      "5 KICKED",        "6 CONNECTION REQUEST", "7 TRANSFER COMPLETE", "8 DIAGNOSTICS COMPLETE",
+      "9 REQUEST DOWNLOAD", "10 AUTONOMOUS TRANSFER COMPLETE", "11 DU STATE CHANGE COMPLETE",
+      "12 AUTONOMOUS DU STATE CHANGE COMPLETE", "13 WAKEUP", "14 HEARTBEAT", "M Reboot", "M ScheduleInform",
+      "M Download", "M ScheduleDownload", "M Upload", "M ChangeDUState"};
+  return known.count(code) ? code : "other";
+}
+
+std::string CookieValue(const Request& req) {
+  for (const auto& field : req) {
+    if (field.name() != http::field::cookie) continue;
+    std::string_view v(field.value().data(), field.value().size());
+    while (!v.empty()) {
+      const size_t semi = v.find(';');
+      std::string_view part = v.substr(0, semi);
+      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+      const size_t eq = part.find('=');
+      if (eq != std::string_view::npos && part.substr(0, eq) == kCookieName) return std::string(part.substr(eq + 1));
+      if (semi == std::string_view::npos) break;
+      v.remove_prefix(semi + 1);
+    }
+  }
+  return "";
+}
+
+// The connection: the session table keeps a weak reference to tell live sessions from abandoned ones.
+struct Conn {
+  uint64_t id = 0;
+  std::string peer;
+  std::atomic<bool> open{true};
+  beast::tcp_stream* stream = nullptr;  // only touched on the connection's strand, or to close it
+  asio::any_io_executor executor;
+};
+
+struct AcsSession {
+  AcsSession(const Clock& clock, std::chrono::seconds timeout)
+      : proto(cwmp::Role::kAcs, clock, cwmp::SessionConfig{timeout}) {}
+  std::string id;  // cookie value, 128 random bits
+  cwmp::Session proto;
+  cwmp::Namespace ns = cwmp::Namespace::kCwmp12;
+  db::DeviceKey key;
+  std::string label;  // "oui-class-serial" for logs
+  std::string root = "Device";
+  int64_t device_id = 0;
+  AuthVia via = AuthVia::kOnboarding;
+  bool rotate = false;
+  bool rotation_sent = false;
+  std::string pending_username;  // of the credentials being sent in this session
+  std::weak_ptr<Conn> conn;
+  std::atomic<bool> busy{false};
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+using SessionPtr = std::shared_ptr<AcsSession>;
+
+struct Reply {
+  Response res;
+  bool close = false;
+};
+
+Reply MakeReply(const Request& req, http::status status, std::string body = "", const char* type = nullptr) {
+  Reply r;
+  r.res = Response(status, req.version());
+  r.res.set(http::field::server, "ruru-acsd");
+  if (type != nullptr) r.res.set(http::field::content_type, type);
+  r.res.body() = std::move(body);
+  r.res.keep_alive(req.keep_alive());
+  r.res.prepare_payload();
+  return r;
+}
+
+std::string DeviceCacheKey(const db::DeviceKey& k) {
+  return k.oui + '\x1f' + k.product_class + '\x1f' + k.serial_number;
+}
+
+// Awaits a callback-style operation: `start(done)` must call done(value) exactly once, from any thread.
+template <class T, class Start>
+asio::awaitable<T> AwaitCallback(Start start) {
+  auto ex = co_await asio::this_coro::executor;
+  auto out = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<T>)>(
+      [start = std::move(start), ex](auto handler) mutable {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        start([h, ex](T value) mutable {
+          asio::post(ex, [h, v = std::optional<T>(std::move(value))]() mutable { (*h)(std::move(v)); });
+        });
+      },
+      asio::use_awaitable);
+  co_return std::move(*out);
+}
+
+}  // namespace
+
+struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
+  Impl(asio::io_context& ioc, CwmpEndpointDeps d)
+      : ioc(ioc),
+        deps(std::move(d)),
+        cfg(deps.config->cwmp),
+        acceptor(ioc),
+        sweep_timer(ioc),
+        slot_timer(ioc),
+        digest(cfg.realm, deps.nonce_key, *deps.clock, std::chrono::seconds(300)),
+        cache(deps.config->credentials.cache_ttl, deps.config->credentials.cache_max_entries),
+        log(spdlog::get("cwmp") ? spdlog::get("cwmp") : spdlog::default_logger()->clone("cwmp")) {
+    MetricsRegistry& m = *deps.metrics;
+    for (const char* outcome : {"completed", "failed", "timeout", "refused"}) {
+      sessions_by_outcome[outcome] =
+          &m.GetCounter("ruru_cwmp_sessions_total", "CWMP sessions by outcome", {{"outcome", outcome}});
+    }
+    active_gauge = &m.GetGauge("ruru_cwmp_active_sessions", "CWMP sessions in progress");
+    conn_gauge = &m.GetGauge("ruru_cwmp_open_connections", "open CWMP connections");
+    http_requests = &m.GetCounter("ruru_cwmp_http_requests_total", "HTTP requests on the CWMP endpoint");
+    registered = &m.GetCounter("ruru_devices_registered_total", "devices registered by an Inform");
+    duplicates = &m.GetCounter("ruru_duplicate_identity_total",
+                               "Informs whose DeviceId was seen from another address within the duplicate window");
+    rotations = &m.GetCounter("ruru_credential_rotations_total", "credentials sent to devices", {{"step", "sent"}});
+    confirmations =
+        &m.GetCounter("ruru_credential_rotations_total", "credentials sent to devices", {{"step", "confirmed"}});
+    for (const char* reason : {"sessions", "connections", "inventory", "concurrent_session"}) {
+      overload[reason] = &m.GetCounter("ruru_cwmp_503_total", "CWMP requests answered 503", {{"reason", reason}});
+    }
+    for (Kind k : {Kind::kStale, Kind::kWrong, Kind::kMalformed, Kind::kIdentityMismatch, Kind::kOnboardingRefused,
+                   Kind::kUnknownRefused}) {
+      auth_failures[k] = &m.GetCounter("ruru_cwmp_auth_failures_total", "CPE authentication failures by reason",
+                                       {{"reason", std::string(MetricReason(k))}});
+    }
+    challenges = &m.GetCounter("ruru_cwmp_auth_challenges_total", "401 challenges to requests without credentials");
+    bad_requests = &m.GetCounter("ruru_cwmp_bad_requests_total", "requests refused as malformed (400/405/413/431)");
+    cpe_faults = &m.GetCounter("ruru_cwmp_cpe_faults_total", "CWMP faults received from CPEs");
+  }
+
+  asio::io_context& ioc;
+  CwmpEndpointDeps deps;
+  const CwmpConfig& cfg;
+  tcp::acceptor acceptor;
+  asio::steady_timer sweep_timer;
+  asio::steady_timer slot_timer;
+  cwmp::DigestServer digest;
+  CredentialCache cache;
+  std::shared_ptr<spdlog::logger> log;
+  std::atomic<bool> accepting{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<uint64_t> next_conn{0};
+  std::atomic<size_t> open_conns{0};
+
+  mutable std::mutex mu;  // guards the tables below
+  std::unordered_map<std::string, SessionPtr> by_cookie;
+  std::unordered_map<std::string, SessionPtr> by_device;
+  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;
+  std::unordered_map<std::string, size_t> conns_per_ip;
+
+  std::map<std::string, Counter*> sessions_by_outcome;
+  std::map<std::string, Counter*> overload;
+  std::map<Kind, Counter*> auth_failures;
+  std::map<std::string, Counter*> inform_events;  // guarded by mu
+  Gauge* active_gauge = nullptr;
+  Gauge* conn_gauge = nullptr;
+  Counter *http_requests = nullptr, *registered = nullptr, *duplicates = nullptr, *rotations = nullptr,
+          *confirmations = nullptr, *challenges = nullptr, *bad_requests = nullptr, *cpe_faults = nullptr;
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  Counter& EventCounter(const std::string& code) {
+    const std::string label = EventLabel(code);
+    std::lock_guard lock(mu);
+    auto& c = inform_events[label];
+    if (c == nullptr) {
+      c = &deps.metrics->GetCounter("ruru_cwmp_informs_total", "Informs stored, by event code", {{"event", label}});
+    }
+    return *c;
+  }
+
+  // Runs a blocking inventory call on the database pool and resumes on the caller's executor.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F>> OnDb(F f) {
+    using R = std::invoke_result_t<F>;
+    auto out = co_await asio::co_spawn(
+        *deps.db_pool, [f = std::move(f)]() mutable -> asio::awaitable<std::optional<R>> { co_return f(); },
+        asio::use_awaitable);
+    co_return std::move(*out);
+  }
+
+  Reply Unavailable(const Request& req, const char* reason) {
+    overload[reason]->Inc();
+    Reply r = MakeReply(req, http::status::service_unavailable);
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    const auto base = cfg.retry_after.count();
+    const auto jitter = base > 1 ? std::uniform_int_distribution<int64_t>(0, base / 2)(rng) : 0;
+    r.res.set(http::field::retry_after, std::to_string(base + jitter));
+    r.res.keep_alive(false);
+    r.close = true;
+    return r;
+  }
+
+  Reply BadRequest(const Request& req, const std::string& why, http::status status = http::status::bad_request) {
+    bad_requests->Inc();
+    Reply r = MakeReply(req, status, why + "\n", "text/plain");
+    r.res.keep_alive(false);
+    r.close = true;
+    return r;
+  }
+
+  Reply Challenge(const Request& req, bool stale) {
+    Reply r = MakeReply(req, http::status::unauthorized);
+    if (cfg.auth != AuthOffer::kBasic) r.res.insert(http::field::www_authenticate, digest.Challenge(stale));
+    if (cfg.auth != AuthOffer::kDigest) {
+      r.res.insert(http::field::www_authenticate, "Basic realm=\"" + cfg.realm + "\"");
+    }
+    return r;
+  }
+
+  void EndSession(const SessionPtr& s, const char* outcome, const std::string& why) {
+    bool removed = false;
+    {
+      std::lock_guard lock(mu);
+      auto it = by_cookie.find(s->id);
+      if (it != by_cookie.end() && it->second == s) {
+        by_cookie.erase(it);
+        removed = true;
+      }
+      auto dit = by_device.find(DeviceCacheKey(s->key));
+      if (dit != by_device.end() && dit->second == s) by_device.erase(dit);
+    }
+    if (!removed) return;
+    active_gauge->Add(-1);
+    sessions_by_outcome[outcome]->Inc();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - s->started).count();
+    if (why.empty()) {
+      log->debug("[session={} device={}] session {} after {} ms", s->id.substr(0, 8), s->label, outcome, ms);
+    } else {
+      log->info("[session={} device={}] session {} after {} ms: {}", s->id.substr(0, 8), s->label, outcome, ms, why);
+    }
+  }
+
+  // Registers `s` as the device's session. Refuses when another session of the device is carried
+  // by a live connection; an abandoned one (its connection closed) is ended and replaced.
+  bool Claim(const SessionPtr& s, std::string* refused_why) {
+    SessionPtr old;
+    {
+      std::lock_guard lock(mu);
+      auto& slot = by_device[DeviceCacheKey(s->key)];
+      if (slot) {
+        auto c = slot->conn.lock();
+        if (c && c->open && !slot->proto.Expired() && c != s->conn.lock()) {
+          *refused_why = "another session of this device is in progress (from " + c->peer + ")";
+          return false;
+        }
+        old = slot;
+      }
+      slot = s;
+      by_cookie[s->id] = s;
+    }
+    active_gauge->Add(1);
+    if (old) {
+      // Remove the old cookie only (the device slot is already ours).
+      bool removed = false;
+      {
+        std::lock_guard lock(mu);
+        auto it = by_cookie.find(old->id);
+        if (it != by_cookie.end() && it->second == old) {
+          by_cookie.erase(it);
+          removed = true;
+        }
+      }
+      if (removed) {
+        active_gauge->Add(-1);
+        const bool clean = old->proto.MayEnd();
+        sessions_by_outcome[clean ? "completed" : "failed"]->Inc();
+        if (!clean) {
+          log->info("[session={} device={}] session abandoned: the CPE opened a new session", old->id.substr(0, 8),
+                    old->label);
+        }
+      }
+    }
+    return true;
+  }
+
+  asio::awaitable<Result<db::InformOutcome>> SubmitInform(db::InformWrite write) {
+    db::InformBatcher* batcher = deps.batcher;
+    co_return co_await AwaitCallback<Result<db::InformOutcome>>(
+        [batcher, w = std::move(write)](auto done) mutable {
+          batcher->Submit(std::move(w), [done = std::move(done)](Result<db::InformOutcome> r) mutable {
+            done(std::move(r));
+          });
+        });
+  }
+
+  // ---- serving -------------------------------------------------------------------------------
+
+  asio::awaitable<void> AcceptLoop() {
+    auto self = shared_from_this();
+    while (accepting) {
+      if (open_conns >= cfg.max_connections) {
+        beast::error_code ec;
+        slot_timer.expires_after(std::chrono::milliseconds(200));
+        co_await slot_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      beast::error_code ec;
+      tcp::socket socket(asio::make_strand(ioc));
+      co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+      if (!accepting) co_return;
+      if (ec) {
+        // Out of descriptors or a transient error: back off instead of spinning.
+        log->warn("accept failed: {}", ec.message());
+        slot_timer.expires_after(std::chrono::milliseconds(50));
+        co_await slot_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, RunConnection(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> SweepLoop() {
+    auto self = shared_from_this();
+    while (!stopped) {
+      beast::error_code ec;
+      sweep_timer.expires_after(std::chrono::seconds(1));
+      co_await sweep_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped) co_return;
+      std::vector<SessionPtr> expired;
+      {
+        std::lock_guard lock(mu);
+        for (auto& [id, s] : by_cookie) {
+          if (s->busy) continue;
+          auto c = s->conn.lock();
+          const bool connected = c && c->open;
+          if (s->proto.Expired() || (!connected && s->proto.MayEnd())) expired.push_back(s);
+        }
+      }
+      for (auto& s : expired) {
+        if (s->proto.MayEnd()) {
+          EndSession(s, "completed", "");
+        } else {
+          EndSession(s, "timeout",
+                     "no message for " + std::to_string(cfg.session_timeout.count()) + " s in state " +
+                         std::string(cwmp::ToString(s->proto.state())));
+        }
+      }
+    }
+  }
+
+  asio::awaitable<void> RunConnection(tcp::socket socket) {
+    auto self = shared_from_this();
+    beast::error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) co_return;
+    auto conn = std::make_shared<Conn>();
+    conn->id = ++next_conn;
+    conn->peer = NormalizePeerAddress(remote.address().to_string());
+    conn->executor = socket.get_executor();
+    socket.set_option(tcp::no_delay(true), ec);
+    bool over_ip_cap = false;
+    {
+      std::lock_guard lock(mu);
+      size_t& n = conns_per_ip[conn->peer];
+      if (cfg.max_connections_per_ip > 0 && n >= cfg.max_connections_per_ip) {
+        over_ip_cap = true;
+      } else {
+        ++n;
+        conns[conn->id] = conn;
+      }
+    }
+    if (over_ip_cap) {
+      overload["connections"]->Inc();
+      socket.close(ec);
+      co_return;
+    }
+    ++open_conns;
+    conn_gauge->Add(1);
+    beast::tcp_stream stream(std::move(socket));
+    conn->stream = &stream;
+    try {
+      co_await Serve(stream, conn);
+    } catch (const std::exception& e) {
+      log->error("connection from {}: internal error: {}", conn->peer, e.what());
+    }
+    conn->open = false;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.close();
+    {
+      std::lock_guard lock(mu);
+      conns.erase(conn->id);
+      auto it = conns_per_ip.find(conn->peer);
+      if (it != conns_per_ip.end() && --it->second == 0) conns_per_ip.erase(it);
+      conn->stream = nullptr;
+    }
+    --open_conns;
+    conn_gauge->Add(-1);
+  }
+
+  asio::awaitable<void> Serve(beast::tcp_stream& stream, std::shared_ptr<Conn> conn) {
+    beast::flat_buffer buffer;
+    SessionPtr current;  // the session this connection carries (CPEs without cookies)
+    bool first = true;
+    while (!stopped) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(cfg.max_header_bytes));
+      parser.body_limit(cfg.max_body_bytes);
+      beast::error_code ec;
+      stream.expires_after(first ? cfg.read_timeout : cfg.idle_timeout);
+      first = false;
+      co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && parser.content_length() && *parser.content_length() > cfg.max_body_bytes) {
+        ec = http::error::body_limit;  // Beast 1.74 does not apply body_limit to Content-Length up front
+      }
+      if (!ec && !parser.is_done()) {
+        stream.expires_after(cfg.read_timeout);
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> cont{http::status::continue_, 11};
+          co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+        }
+        if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (ec) {
+        if (ec == http::error::header_limit || ec == http::error::body_limit) {
+          Request dummy;
+          Reply r = BadRequest(dummy,
+                               ec == http::error::header_limit ? "request header too large" : "request body too large",
+                               ec == http::error::header_limit ? http::status::request_header_fields_too_large
+                                                               : http::status::payload_too_large);
+          stream.expires_after(std::chrono::seconds(5));
+          co_await http::async_write(stream, r.res, asio::redirect_error(asio::use_awaitable, ec));
+        } else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
+                   ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+          Request dummy;
+          Reply r = BadRequest(dummy, "malformed HTTP request");
+          stream.expires_after(std::chrono::seconds(5));
+          co_await http::async_write(stream, r.res, asio::redirect_error(asio::use_awaitable, ec));
+        }
+        co_return;
+      }
+      http_requests->Inc();
+      Request req = parser.release();
+      Reply reply = co_await Handle(req, conn, current);
+      stream.expires_after(cfg.read_timeout);
+      co_await http::async_write(stream, reply.res, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || reply.close || !reply.res.keep_alive()) co_return;
+    }
+  }
+
+  static bool PathMatches(const std::string& configured, std::string_view target) {
+    if (configured == "/") return true;
+    const size_t q = target.find('?');
+    return target.substr(0, q) == configured;
+  }
+
+  asio::awaitable<Reply> Handle(const Request& req, const std::shared_ptr<Conn>& conn, SessionPtr& current) {
+    std::string_view target(req.target().data(), req.target().size());
+    if (!PathMatches(cfg.path, target)) co_return BadRequest(req, "not a CWMP path", http::status::not_found);
+    if (req.method() != http::verb::post) {
+      Reply r = MakeReply(req, http::status::method_not_allowed);
+      r.res.set(http::field::allow, "POST");
+      co_return r;
+    }
+    // Which session? The cookie first, then the connection's own session.
+    SessionPtr s;
+    const std::string cookie = CookieValue(req);
+    if (!cookie.empty()) {
+      std::lock_guard lock(mu);
+      if (auto it = by_cookie.find(cookie); it != by_cookie.end()) s = it->second;
+    }
+    if (!s && current) {
+      std::lock_guard lock(mu);
+      if (auto it = by_cookie.find(current->id); it != by_cookie.end() && it->second == current) s = current;
+    }
+    if (s) {
+      bool expected = false;
+      if (!s->busy.compare_exchange_strong(expected, true)) {
+        co_return BadRequest(req, "another request of this session is in progress", http::status::conflict);
+      }
+      struct Release {
+        AcsSession* s;
+        ~Release() { s->busy = false; }
+      } release{s.get()};
+      s->conn = conn;
+      current = s;
+      co_return co_await OnSessionMessage(req, s, current);
+    }
+    co_return co_await OnNewSession(req, conn, current);
+  }
+
+  // ---- a new session: the Inform --------------------------------------------------------------
+
+  asio::awaitable<Reply> OnNewSession(const Request& req, const std::shared_ptr<Conn>& conn, SessionPtr& current) {
+    if (by_cookie_size() >= cfg.max_sessions) co_return Unavailable(req, "sessions");
+    const auto auth_value = req[http::field::authorization];
+    if (auth_value.empty()) {
+      challenges->Inc();
+      co_return Challenge(req, false);
+    }
+    auto decoded = cwmp::Decode(req.body(), cwmp::DecodeLimits{cfg.max_body_bytes});
+    if (!decoded) {
+      log->info("refused a message from {}: {}", conn->peer, decoded.error().message);
+      co_return BadRequest(req, "undecodable CWMP message: " + decoded.error().message);
+    }
+    const cwmp::Envelope& env = decoded->envelope;
+    const auto* inform = std::get_if<cwmp::Inform>(&env.body);
+    if (inform == nullptr) {
+      co_return BadRequest(req, "a session must start with an Inform (got " +
+                                    std::string(cwmp::RpcName(env.body).empty() ? "an empty body"
+                                                                                : cwmp::RpcName(env.body)) +
+                                    ")");
+    }
+    const cwmp::DeviceId& id = inform->device_id;
+    if (id.oui.empty() || id.serial_number.empty()) co_return BadRequest(req, "Inform without OUI or SerialNumber");
+    const db::DeviceKey key = KeyOf(id);
+    const std::string label = DeviceLabel(id);
+
+    // Authentication: what the header proves, then whether it may be used for this DeviceId.
+    auto header = cwmp::ParseAuthorization(std::string_view(auth_value.data(), auth_value.size()));
+    if (!header) {
+      auth_failures[Kind::kMalformed]->Inc();
+      co_return BadRequest(req, "malformed Authorization header");
+    }
+    std::optional<db::DeviceCredentials> owner;
+    const bool shared_name = cfg.onboarding == Onboarding::kShared && header->username == cfg.onboarding_username;
+    if (!shared_name) {
+      if (auto cached = cache.FindOwner(header->username)) {
+        owner = std::move(*cached);
+      } else {
+        db::DeviceStore* devices = deps.devices;
+        auto found = co_await OnDb([devices, u = header->username] { return devices->FindCredentialsByUsername(u); });
+        if (found.ok()) {
+          owner = std::move(*found);
+        } else if (found.error().code != ErrorCode::kNotFound) {
+          log->warn("credential lookup for {} failed: {}", label, found.error().message);
+          co_return Unavailable(req, "inventory");
+        }
+        cache.PutOwner(header->username, owner);
+      }
+    }
+    const std::string method(req.method_string().data(), req.method_string().size());
+    AuthVerdict verdict = VerifyCredentials(cfg, digest, *header, method, target_of(req), owner, key);
+    std::optional<DeviceAuthState> state;
+    const bool bootstrap = HasEvent(*inform, "0 BOOTSTRAP");
+    if (verdict.kind == Kind::kOk && verdict.via == AuthVia::kOnboarding) {
+      state = cache.FindState(key);
+      if (!state) {
+        db::DeviceStore* devices = deps.devices;
+        auto dev = co_await OnDb([devices, key] { return devices->FindByKey(key); });
+        if (dev.ok()) {
+          state = DeviceAuthState{dev->id, dev->active_credential.has_value(), dev->pending_credential.has_value()};
+          cache.PutState(key, *state);
+        } else if (dev.error().code != ErrorCode::kNotFound) {
+          log->warn("device lookup for {} failed: {}", label, dev.error().message);
+          co_return Unavailable(req, "inventory");
+        }
+      }
+      verdict = AdmitOnboarding(cfg, state, bootstrap);
+    }
+    if (verdict.kind != Kind::kOk) {
+      auth_failures[verdict.kind]->Inc();
+      switch (verdict.kind) {
+        case Kind::kStale:
+          co_return Challenge(req, true);
+        case Kind::kMalformed:
+          co_return BadRequest(req, "malformed credentials");
+        case Kind::kUnknownRefused:
+          log->info("refused unknown device {} from {} (cwmp.unknown_devices = reject)", label, conn->peer);
+          co_return BadRequest(req, "unknown device", http::status::forbidden);
+        case Kind::kIdentityMismatch:
+        case Kind::kOnboardingRefused:
+          log->warn("refused {} from {}: {} (username '{}')", label, conn->peer, verdict.reason, header->username);
+          co_return Challenge(req, false);
+        default:
+          log->info("wrong credentials for {} from {} (username '{}')", label, conn->peer, header->username);
+          co_return Challenge(req, false);
+      }
+    }
+
+    // Version negotiation (CWMP 1.0-1.4).
+    auto negotiated = cwmp::NegotiateAsAcs(env, cwmp::kLatestVersion);
+    if (!negotiated) {
+      if (!env.supported_cwmp_versions) co_return BadRequest(req, negotiated.error().message);
+      cwmp::Envelope fault_env;
+      fault_env.ns = cwmp::OutputNamespace(env.ns);
+      fault_env.id = env.id;
+      fault_env.body = cwmp::Fault{"Server", "CWMP fault", 8006, std::string(cwmp::StandardFaultText(8006)), {}};
+      auto xml = cwmp::Encode(fault_env);
+      Reply r = MakeReply(req, http::status::internal_server_error, xml ? *xml : "", kXml);
+      r.close = true;
+      co_return r;
+    }
+
+    auto s = std::make_shared<AcsSession>(*deps.clock, std::chrono::seconds(std::max<uint32_t>(
+                                                           negotiated->session_timeout_seconds,
+                                                           static_cast<uint32_t>(cfg.session_timeout.count()))));
+    s->id = RandomHex(16);
+    s->ns = cwmp::OutputNamespace(env.ns);
+    s->key = key;
+    s->label = label;
+    s->root = DataModelRoot(*inform).value_or("Device");
+    s->via = verdict.via;
+    s->conn = conn;
+    s->busy = true;
+    s->proto.SetVersion(negotiated->version);
+    struct Release {
+      AcsSession* s;
+      ~Release() { s->busy = false; }
+    } release{s.get()};
+    if (Status st = s->proto.Receive(env); !st.ok()) co_return BadRequest(req, st.error().message);
+    std::string why;
+    if (!Claim(s, &why)) {
+      log->warn("[device={}] refused a second concurrent session from {}: {}", label, conn->peer, why);
+      co_return Unavailable(req, "concurrent_session");
+    }
+    current = s;
+
+    // The inventory write; the InformResponse waits for its commit (DESIGN §3).
+    db::InformWrite write = MapInform(*inform, conn->peer, deps.clock->Now());
+    write.allow_create = verdict.via == AuthVia::kOnboarding && cfg.unknown_devices == UnknownDevices::kRegister;
+    write.session_id = s->id.substr(0, 8);
+    auto outcome = co_await SubmitInform(std::move(write));
+    if (!outcome) {
+      if (outcome.error().code == ErrorCode::kNotFound) {
+        EndSession(s, "refused", "device not in the inventory");
+        auth_failures[Kind::kUnknownRefused]->Inc();
+        co_return BadRequest(req, "unknown device", http::status::forbidden);
+      }
+      if (outcome.error().code == ErrorCode::kInvalidArgument) {
+        EndSession(s, "refused", "Inform refused by the inventory: " + outcome.error().message);
+        co_return BadRequest(req, "Inform refused: " + outcome.error().message);
+      }
+      EndSession(s, "failed", "inventory write failed: " + outcome.error().message);
+      co_return Unavailable(req, "inventory");
+    }
+    s->device_id = outcome->device_id;
+    if (outcome->created) {
+      registered->Inc();
+      log->info("[session={} device={}] device registered (id {}, from {})", s->id.substr(0, 8), label,
+                outcome->device_id, conn->peer);
+    }
+    if (outcome->duplicate_suspect) {
+      duplicates->Inc();
+      log->warn("[session={} device={}] possible duplicate identity: Inform from {} while {} informed {} s ago or less",
+                s->id.substr(0, 8), label, conn->peer, outcome->previous_peer_ip,
+                deps.config->database.duplicate_window.count());
+    }
+    for (const auto& e : inform->events) EventCounter(e.code.text).Inc();
+
+    // Credentials: first use of the pending ones confirms them; a device without its own gets new ones.
+    DeviceAuthState new_state{outcome->device_id, outcome->has_active_credentials, outcome->has_pending_credentials};
+    if (verdict.via == AuthVia::kPending) {
+      db::DeviceStore* devices = deps.devices;
+      const int64_t device_id = outcome->device_id;
+      Status st = co_await OnDb([devices, device_id] { return devices->ConfirmPendingCredentials(device_id); });
+      if (st.ok() || st.error().code == ErrorCode::kNotFound) {
+        if (st.ok()) {
+          confirmations->Inc();
+          log->info("[session={} device={}] new credentials confirmed (first use)", s->id.substr(0, 8), label);
+        }
+        if (owner && owner->active) cache.EraseOwner(owner->active->username);
+        cache.EraseOwner(header->username);
+        new_state.has_active_credentials = true;
+        new_state.has_pending_credentials = false;
+      } else {
+        log->warn("[session={} device={}] confirming credentials failed: {}", s->id.substr(0, 8), label,
+                  st.error().message);
+      }
+    }
+    cache.PutState(key, new_state);
+    const auto& creds = deps.config->credentials;
+    s->rotate = creds.rotate_on_bootstrap &&
+                (verdict.via == AuthVia::kOnboarding ||
+                 (verdict.via == AuthVia::kActive && outcome->has_pending_credentials));
+
+    if (Status st = s->proto.MarkStored(); !st.ok()) {
+      EndSession(s, "failed", st.error().message);
+      co_return BadRequest(req, st.error().message, http::status::internal_server_error);
+    }
+    cwmp::Envelope response;
+    response.body = cwmp::InformResponse{1};
+    cwmp::ApplyToInformResponse(*negotiated, env, &response);
+    if (Status st = s->proto.Send(response); !st.ok()) {
+      EndSession(s, "failed", "InformResponse refused: " + st.error().message);
+      co_return BadRequest(req, st.error().message, http::status::internal_server_error);
+    }
+    auto xml = cwmp::Encode(response);
+    if (!xml) {
+      EndSession(s, "failed", "encode: " + xml.error().message);
+      co_return BadRequest(req, "internal error", http::status::internal_server_error);
+    }
+    log->debug("[session={} device={}] Inform stored ({} events), InformResponse sent", s->id.substr(0, 8), label,
+               inform->events.size());
+    Reply r = MakeReply(req, http::status::ok, std::move(*xml), kXml);
+    r.res.set(http::field::set_cookie, std::string(kCookieName) + "=" + s->id + "; Path=/; HttpOnly");
+    co_return r;
+  }
+
+  static std::string target_of(const Request& req) { return std::string(req.target().data(), req.target().size()); }
+
+  size_t by_cookie_size() const {
+    std::lock_guard lock(mu);
+    return by_cookie.size();
+  }
+
+  // ---- within a session -------------------------------------------------------------------------
+
+  asio::awaitable<Reply> OnSessionMessage(const Request& req, const SessionPtr& s, SessionPtr& current) {
+    const std::string tag = "[session=" + s->id.substr(0, 8) + " device=" + s->label + "]";
+    auto decoded = cwmp::Decode(req.body(), cwmp::DecodeLimits{cfg.max_body_bytes});
+    if (!decoded) {
+      EndSession(s, "failed", "undecodable message: " + decoded.error().message);
+      current.reset();
+      co_return BadRequest(req, "undecodable CWMP message: " + decoded.error().message);
+    }
+    const cwmp::Envelope& env = decoded->envelope;
+    if (std::holds_alternative<cwmp::Inform>(env.body)) {
+      // A new Inform on a session: the CPE started over. End this one and open a new session.
+      EndSession(s, s->proto.MayEnd() ? "completed" : "failed", s->proto.MayEnd() ? "" : "CPE sent a new Inform");
+      current.reset();
+      co_return co_await OnNewSession(req, s->conn.lock(), current);
+    }
+    const std::string outstanding = s->proto.outstanding_acs_request();
+    if (Status st = s->proto.Receive(env); !st.ok()) {
+      EndSession(s, "failed", "protocol violation: " + st.error().message);
+      current.reset();
+      co_return BadRequest(req, "CWMP session rule broken: " + st.error().message);
+    }
+    if (!s->proto.pending_cpe_request().empty()) co_return co_await OnCpeRequest(req, s, env, tag, current);
+    if (!outstanding.empty()) co_await OnAcsResponse(s, outstanding, env, tag);
+    co_return co_await NextAcsRequest(req, s, current, tag);
+  }
+
+  asio::awaitable<Reply> OnCpeRequest(const Request& req, const SessionPtr& s, const cwmp::Envelope& env,
+                                      const std::string& tag, SessionPtr& current) {
+    cwmp::Envelope response;
+    response.ns = s->ns;
+    response.id = env.id;
+    const std::string rpc(cwmp::RpcName(env.body));
+    std::string command_key;
+    std::visit(
+        [&](const auto& m) {
+          using T = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<T, cwmp::GetRPCMethods>) {
+            response.body = cwmp::GetRPCMethodsResponse{AcsMethods()};
+          } else if constexpr (std::is_same_v<T, cwmp::TransferComplete>) {
+            command_key = m.command_key;
+            response.body = cwmp::TransferCompleteResponse{};
+          } else if constexpr (std::is_same_v<T, cwmp::AutonomousTransferComplete>) {
+            response.body = cwmp::AutonomousTransferCompleteResponse{};
+          } else if constexpr (std::is_same_v<T, cwmp::RequestDownload>) {
+            response.body = cwmp::RequestDownloadResponse{};
+          } else if constexpr (std::is_same_v<T, cwmp::DUStateChangeComplete>) {
+            command_key = m.command_key;
+            response.body = cwmp::DUStateChangeCompleteResponse{};
+          } else if constexpr (std::is_same_v<T, cwmp::AutonomousDUStateChangeComplete>) {
+            response.body = cwmp::AutonomousDUStateChangeCompleteResponse{};
+          } else if constexpr (std::is_same_v<T, cwmp::Kicked>) {
+            response.body = cwmp::KickedResponse{m.next};
+          }
+        },
+        env.body);
+    if (std::holds_alternative<cwmp::Empty>(response.body)) {
+      EndSession(s, "failed", "unsupported CPE request " + rpc);
+      current.reset();
+      co_return BadRequest(req, "unsupported CPE request " + rpc);
+    }
+    if (rpc != "GetRPCMethods") {
+      // Stored before it is acknowledged: the CPE forgets the report once answered.
+      db::CpeReport report;
+      report.device_id = s->device_id;
+      report.rpc = rpc;
+      report.command_key = command_key;
+      report.body_json = cwmp::ToJson(env).dump();
+      report.received_at = deps.clock->Now();
+      db::DeviceStore* devices = deps.devices;
+      Status st = co_await OnDb([devices, report] { return devices->RecordReport(report); });
+      if (!st.ok()) {
+        EndSession(s, "failed", rpc + " not stored: " + st.error().message);
+        current.reset();
+        co_return Unavailable(req, "inventory");
+      }
+      if (const auto* tc = std::get_if<cwmp::TransferComplete>(&env.body); tc && tc->fault.code != 0) {
+        db::FaultRecord f{s->device_id, "TransferComplete", tc->fault.code, tc->fault.message, "", deps.clock->Now()};
+        (void)co_await OnDb([devices, f] { return devices->RecordFault(f); });
+      }
+      log->info("{} {} stored (CommandKey '{}')", tag, rpc, command_key);
+    }
+    if (s->proto.AwaitingStore()) {
+      if (Status st = s->proto.MarkStored(); !st.ok()) co_return BadRequest(req, st.error().message);
+    }
+    co_return SendEnvelope(req, s, response, current);
+  }
+
+  asio::awaitable<void> OnAcsResponse(const SessionPtr& s, const std::string& request, const cwmp::Envelope& env,
+                                      const std::string& tag) {
+    db::DeviceStore* devices = deps.devices;
+    if (const auto* fault = std::get_if<cwmp::Fault>(&env.body)) {
+      cpe_faults->Inc();
+      nlohmann::json detail = nlohmann::json::array();
+      for (const auto& f : fault->set_parameter_values_faults) {
+        detail.push_back({{"parameter", f.parameter_name}, {"code", f.code}, {"message", f.message}});
+      }
+      db::FaultRecord rec{s->device_id, request, fault->code, fault->message,
+                          detail.empty() ? std::string() : detail.dump(), deps.clock->Now()};
+      log->warn("{} CPE fault {} '{}' answering {}", tag, fault->code, fault->message, request);
+      Status st = co_await OnDb([devices, rec] { return devices->RecordFault(rec); });
+      if (!st.ok()) log->warn("{} fault not stored: {}", tag, st.error().message);
+      co_return;
+    }
+    if (request == "SetParameterValues" && s->rotation_sent) {
+      const auto* spv = std::get_if<cwmp::SetParameterValuesResponse>(&env.body);
+      if (spv && spv->status == 0) {
+        const int64_t device_id = s->device_id;
+        Status st = co_await OnDb([devices, device_id] { return devices->ConfirmPendingCredentials(device_id); });
+        if (st.ok()) {
+          confirmations->Inc();
+          cache.PutState(s->key, DeviceAuthState{s->device_id, true, false});
+          log->info("{} new credentials confirmed (SetParameterValues applied)", tag);
+        } else {
+          log->warn("{} confirming credentials failed: {}", tag, st.error().message);
+        }
+      } else {
+        log->info("{} new credentials accepted with status 1: confirmed at their first use", tag);
+      }
+    }
+  }
+
+  asio::awaitable<Reply> NextAcsRequest(const Request& req, const SessionPtr& s, SessionPtr& current,
+                                        const std::string& tag) {
+    if (s->rotate && !s->rotation_sent && s->proto.state() == cwmp::SessionState::kAcsRequests) {
+      s->rotation_sent = true;
+      const auto& cc = deps.config->credentials;
+      (void)cc;
+      const std::string user = "ruru-" + std::to_string(s->device_id) + "-" + RandomHex(4);
+      const std::string password = RandomToken(24);
+      const std::string cr_user = "cr-" + RandomHex(6);
+      const std::string cr_password = RandomToken(24);
+      db::CredentialVerifier verifier{user, cwmp::DigestHa1(cwmp::DigestAlgorithm::kMd5, user, cfg.realm, password),
+                                      cwmp::DigestHa1(cwmp::DigestAlgorithm::kSha256, user, cfg.realm, password)};
+      const SecretBox::Sealed sealed = deps.secrets->Seal(cr_password, "cr:" + std::to_string(s->device_id));
+      db::ConnectionRequestSecret cr{cr_user, sealed.ciphertext, sealed.key_id};
+      db::DeviceStore* devices = deps.devices;
+      const int64_t device_id = s->device_id;
+      // Stored first: once the CPE applies them, only the stored verifier lets it back in.
+      Status st = co_await OnDb([devices, device_id, verifier, cr] {
+        return devices->SetPendingCredentials(device_id, verifier, cr);
+      });
+      if (st.ok()) {
+        cache.EraseOwner(user);
+        const std::string ms = s->root + ".ManagementServer.";
+        cwmp::SetParameterValues spv;
+        spv.parameters = {{ms + "Username", cwmp::ParameterValue::String(user)},
+                          {ms + "Password", cwmp::ParameterValue::String(password)},
+                          {ms + "ConnectionRequestUsername", cwmp::ParameterValue::String(cr_user)},
+                          {ms + "ConnectionRequestPassword", cwmp::ParameterValue::String(cr_password)}};
+        spv.parameter_key = "ruru-cred-" + RandomHex(6);
+        cwmp::Envelope request;
+        request.ns = s->ns;
+        request.id = "ruru-" + RandomHex(4);
+        request.body = std::move(spv);
+        rotations->Inc();
+        log->info("{} sending the device its own credentials (user '{}')", tag, user);
+        co_return SendEnvelope(req, s, request, current);
+      }
+      log->warn("{} could not store new credentials, not rotating: {}", tag, st.error().message);
+    }
+    // Nothing (more) to do: 204 ends the session.
+    cwmp::Envelope empty;
+    empty.ns = s->ns;
+    if (Status st = s->proto.Send(empty); !st.ok()) {
+      EndSession(s, "failed", st.error().message);
+      current.reset();
+      co_return BadRequest(req, st.error().message);
+    }
+    EndSession(s, "completed", "");
+    current.reset();
+    Reply r = MakeReply(req, http::status::no_content);
+    r.res.set(http::field::set_cookie, std::string(kCookieName) + "=; Path=/; Max-Age=0");
+    co_return r;
+  }
+
+  Reply SendEnvelope(const Request& req, const SessionPtr& s, const cwmp::Envelope& env, SessionPtr& current) {
+    if (Status st = s->proto.Send(env); !st.ok()) {
+      EndSession(s, "failed", "refused to send: " + st.error().message);
+      current.reset();
+      return BadRequest(req, "internal error", http::status::internal_server_error);
+    }
+    auto xml = cwmp::Encode(env);
+    if (!xml) {
+      EndSession(s, "failed", "encode: " + xml.error().message);
+      current.reset();
+      return BadRequest(req, "internal error", http::status::internal_server_error);
+    }
+    return MakeReply(req, http::status::ok, std::move(*xml), kXml);
+  }
+};
+
+CwmpEndpoint::CwmpEndpoint(asio::io_context& ioc, CwmpEndpointDeps deps)
+    : impl_(std::make_shared<Impl>(ioc, std::move(deps))) {}
+
+CwmpEndpoint::~CwmpEndpoint() {
+  impl_->stopped = true;
+  impl_->accepting = false;
+}
+
+Status CwmpEndpoint::Listen() {
+  auto hp = ParseHostPort(impl_->cfg.listen);
+  if (!hp) return hp.error();
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(hp->host, ec);
+  if (ec) return InvalidArgument("cwmp.listen: bad address '" + hp->host + "'");
+  const tcp::endpoint ep(address, hp->port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("cannot listen on " + impl_->cfg.listen + ": " + ec.message());
+  return Status::Ok();
+}
+
+void CwmpEndpoint::Start() {
+  impl_->accepting = true;
+  asio::co_spawn(impl_->acceptor.get_executor(), impl_->AcceptLoop(), asio::detached);
+  asio::co_spawn(impl_->ioc, impl_->SweepLoop(), asio::detached);
+}
+
+void CwmpEndpoint::StopAccepting() {
+  auto impl = impl_;
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    impl->accepting = false;
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+    impl->slot_timer.cancel();
+  });
+}
+
+void CwmpEndpoint::CloseAll() {
+  auto impl = impl_;
+  impl->stopped = true;
+  std::vector<std::shared_ptr<Conn>> all;
+  {
+    std::lock_guard lock(impl->mu);
+    for (auto& [id, c] : impl->conns) all.push_back(c);
+  }
+  for (auto& c : all) {
+    asio::post(c->executor, [impl, c] {
+      std::lock_guard lock(impl->mu);
+      if (c->stream != nullptr) c->stream->cancel();
+    });
+  }
+  asio::post(impl->ioc, [impl] { impl->sweep_timer.cancel(); });
+}
+
+uint16_t CwmpEndpoint::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+size_t CwmpEndpoint::ActiveSessions() const { return impl_->by_cookie_size(); }
+size_t CwmpEndpoint::OpenConnections() const { return impl_->open_conns; }
+
+}  // namespace ruru::acs

@@ -1,0 +1,58 @@
+// The CWMP endpoint of acsd: HTTP/1.1 keep-alive over Boost.Beast, one coroutine per connection on
+// its own strand, sessions driven by cwmp::Session (ACS role). The hot path of DESIGN.md §3:
+// authenticate (cached verifiers), decode, queue the inventory write in the InformBatcher, answer
+// the InformResponse only after that write committed, then 204 when there is no work.
+//
+// Threading: Run the io_context on any number of threads. Public methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "acs/server/config.h"
+#include "acs/server/metrics.h"
+#include "acs/server/secret_box.h"
+#include "base/asio.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "db/inventory.h"
+
+namespace ruru::acs {
+
+struct CwmpEndpointDeps {
+  const Config* config = nullptr;
+  db::DeviceStore* devices = nullptr;
+  db::InformBatcher* batcher = nullptr;
+  const SecretBox* secrets = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  const Clock* clock = nullptr;
+  asio::thread_pool* db_pool = nullptr;  // blocking inventory calls run here
+  std::string nonce_key;                 // Digest nonce HMAC key (>= 32 bytes)
+};
+
+class CwmpEndpoint {
+ public:
+  CwmpEndpoint(asio::io_context& ioc, CwmpEndpointDeps deps);
+  ~CwmpEndpoint();
+  CwmpEndpoint(const CwmpEndpoint&) = delete;
+  CwmpEndpoint& operator=(const CwmpEndpoint&) = delete;
+
+  // Binds cwmp.listen. Error (kUnavailable) when the address cannot be bound.
+  Status Listen();
+  // Starts accepting and the session sweeper.
+  void Start();
+  // Graceful drain, step 1: stop accepting; open sessions go on. Idempotent.
+  void StopAccepting();
+  // Step 2 (after sessions finished or the drain timeout): close every connection.
+  void CloseAll();
+
+  uint16_t port() const;  // the bound port (useful with port 0)
+  size_t ActiveSessions() const;
+  size_t OpenConnections() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace ruru::acs

@@ -1,0 +1,258 @@
+#include "acs/server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "acs/server/admin_server.h"
+#include "acs/server/cwmp_endpoint.h"
+#include "acs/server/metrics.h"
+#include "acs/server/secret_box.h"
+#include "base/asio.h"
+#include "db/pg/pg_inventory.h"
+
+namespace ruru::acs {
+namespace {
+
+std::string BucketsText(const std::string& name, const std::string& help, const std::vector<double>& bounds,
+                        const std::vector<uint64_t>& buckets, double sum) {
+  std::string out = "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    cumulative += buckets[i];
+    char le[32];
+    if (i < bounds.size()) {
+      std::snprintf(le, sizeof le, "%g", bounds[i]);
+    } else {
+      std::snprintf(le, sizeof le, "+Inf");
+    }
+    out += name + "_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  char s[64];
+  std::snprintf(s, sizeof s, "%.6f", sum);
+  out += name + "_sum " + s + "\n" + name + "_count " + std::to_string(cumulative) + "\n";
+  return out;
+}
+
+}  // namespace
+
+Status RunServer(const Config& config, const ServerOptions& options) {
+  auto log = spdlog::default_logger();
+
+  // Secrets.
+  std::optional<SecretBox> secrets;
+  {
+    std::string key;
+    if (!config.credentials.key_file.empty()) {
+      auto k = SecretBox::ReadKeyFile(config.credentials.key_file);
+      if (!k) return k.error();
+      key = *k;
+    } else {
+      key = RandomHex(16) + RandomHex(8);  // placeholder, never used: rotation is off (Validate)
+      key.resize(32);
+    }
+    std::map<std::string, std::string> old;
+    if (!config.credentials.old_keys_file.empty()) {
+      auto o = SecretBox::ReadOldKeysFile(config.credentials.old_keys_file);
+      if (!o) return o.error();
+      old = *o;
+    }
+    auto box = SecretBox::Create(config.credentials.key_id, key, old);
+    if (!box) return box.error();
+    secrets.emplace(std::move(*box));
+  }
+  std::string nonce_key;
+  if (!config.credentials.nonce_key_file.empty()) {
+    auto k = SecretBox::ReadKeyFile(config.credentials.nonce_key_file);
+    if (!k) return k.error();
+    nonce_key = *k;
+  } else {
+    nonce_key = RandomHex(32);
+  }
+
+  db::pg::PgOptions pg;
+  pg.dsn = config.database.dsn;
+  pg.pool_size = config.database.pool_size;
+  pg.statement_timeout = config.database.statement_timeout;
+  db::pg::BatcherOptions bo;
+  bo.flush_interval = config.database.batch_flush;
+  bo.max_batch = config.database.batch_max;
+  bo.max_queue = config.database.batch_queue;
+  bo.writers = config.database.batch_writers;
+  bo.duplicate_window = config.database.duplicate_window;
+  const Clock& clock = SystemClock::Instance();
+  std::unique_ptr<db::DeviceStore> devices = db::pg::OpenDeviceStore(pg);
+  std::unique_ptr<db::InformBatcher> batcher = db::pg::StartInformBatcher(pg, bo, clock);
+
+  MetricsRegistry metrics;
+  db::InformBatcher* b = batcher.get();
+  metrics.AddCollector([b] {
+    const auto st = b->GetStats();
+    std::string out;
+    out += "# HELP ruru_inform_batches_total committed inform batches\n# TYPE ruru_inform_batches_total counter\n";
+    out += "ruru_inform_batches_total " + std::to_string(st.batches) + "\n";
+    out += "# HELP ruru_inform_batch_failures_total failed inform batches\n"
+           "# TYPE ruru_inform_batch_failures_total counter\n";
+    out += "ruru_inform_batch_failures_total " + std::to_string(st.failed_batches) + "\n";
+    out += "# HELP ruru_inform_writes_total committed inform writes\n# TYPE ruru_inform_writes_total counter\n";
+    out += "ruru_inform_writes_total " + std::to_string(st.writes) + "\n";
+    out += "# HELP ruru_inform_queue informs waiting for a batch\n# TYPE ruru_inform_queue gauge\n";
+    out += "ruru_inform_queue " + std::to_string(st.queued) + "\n";
+    if (!st.batch_size_buckets.empty()) {
+      out += BucketsText("ruru_inform_batch_size", "informs per committed batch", db::InformBatcher::BatchSizeBounds(),
+                         st.batch_size_buckets, static_cast<double>(st.writes));
+    }
+    if (!st.commit_latency_buckets.empty()) {
+      out += BucketsText("ruru_inform_batch_commit_seconds", "batch write latency, first queued write to commit",
+                         db::InformBatcher::CommitLatencyBounds(), st.commit_latency_buckets, st.commit_seconds_sum);
+    }
+    return out;
+  });
+
+  asio::io_context ioc;
+  asio::thread_pool db_pool(static_cast<size_t>(std::max(1, config.database.pool_size)));
+
+  CwmpEndpointDeps deps;
+  deps.config = &config;
+  deps.devices = devices.get();
+  deps.batcher = batcher.get();
+  deps.secrets = &*secrets;
+  deps.metrics = &metrics;
+  deps.clock = &clock;
+  deps.db_pool = &db_pool;
+  deps.nonce_key = nonce_key;
+  CwmpEndpoint endpoint(ioc, deps);
+
+  std::atomic<bool> db_ok{false};
+  std::atomic<bool> draining{false};
+  std::mutex reason_mu;
+  std::string db_reason = "inventory not checked yet";
+  AdminServer admin(ioc, config.admin.listen, metrics, [&]() -> std::string {
+    if (draining) return "draining";
+    if (!db_ok) {
+      std::lock_guard lock(reason_mu);
+      return db_reason;
+    }
+    return "";
+  });
+  metrics.AddCallbackGauge("ruru_inventory_up", "1 when the last inventory check succeeded",
+                           [&] { return db_ok ? 1.0 : 0.0; });
+
+  if (Status st = endpoint.Listen(); !st.ok()) return st;
+  if (Status st = admin.Listen(); !st.ok()) return st;
+  endpoint.Start();
+  admin.Start();
+
+  // Readiness: a trivial query every 2 s, on the database pool.
+  asio::steady_timer ping_timer(ioc);
+  std::function<void()> schedule_ping;
+  std::atomic<bool> stopping{false};
+  db::DeviceStore* dev = devices.get();
+  schedule_ping = [&] {
+    asio::post(db_pool, [&, dev] {
+      Status st = dev->Ping();
+      const bool was = db_ok.exchange(st.ok());
+      if (!st.ok()) {
+        std::lock_guard lock(reason_mu);
+        db_reason = "inventory unreachable: " + st.error().message;
+        if (was) log->error("inventory unreachable: {}", st.error().message);
+      } else if (!was) {
+        log->info("inventory reachable");
+      }
+      if (stopping) return;
+      asio::post(ioc, [&] {
+        ping_timer.expires_after(std::chrono::seconds(2));
+        ping_timer.async_wait([&](beast::error_code ec) {
+          if (!ec && !stopping) schedule_ping();
+        });
+      });
+    });
+  };
+  schedule_ping();
+
+  // Retention of inform events: hourly, in bounded chunks.
+  asio::steady_timer prune_timer(ioc);
+  std::function<void()> schedule_prune = [&] {
+    prune_timer.expires_after(std::chrono::minutes(60));
+    prune_timer.async_wait([&](beast::error_code ec) {
+      if (ec || stopping) return;
+      asio::post(db_pool, [&, dev] {
+        const auto before = clock.Now() - std::chrono::hours(24) * config.database.event_retention_days;
+        for (int i = 0; i < 100; ++i) {
+          auto n = dev->PruneEvents(before, 10000);
+          if (!n.ok() || *n < 10000) break;
+        }
+      });
+      schedule_prune();
+    });
+  };
+  schedule_prune();
+
+  // Graceful drain on SIGTERM/SIGINT.
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(ioc);
+  auto drain_started = std::chrono::steady_clock::now();
+  std::function<void()> check_drained = [&] {
+    const bool timed_out = std::chrono::steady_clock::now() - drain_started >= config.cwmp.drain_timeout;
+    if (endpoint.ActiveSessions() == 0 || timed_out) {
+      if (timed_out && endpoint.ActiveSessions() > 0) {
+        log->warn("drain timeout: {} sessions still open are cut", endpoint.ActiveSessions());
+      }
+      endpoint.CloseAll();
+      admin.Stop();
+      stopping = true;
+      ping_timer.cancel();
+      prune_timer.cancel();
+      ioc.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(100));
+    drain_timer.async_wait([&](beast::error_code ec) {
+      if (!ec) check_drained();
+    });
+  };
+  signals.async_wait([&](beast::error_code ec, int signo) {
+    if (ec) return;
+    log->info("signal {}: draining ({} sessions open, up to {} s)", signo, endpoint.ActiveSessions(),
+              config.cwmp.drain_timeout.count());
+    draining = true;
+    drain_started = std::chrono::steady_clock::now();
+    endpoint.StopAccepting();
+    signals.async_wait([&](beast::error_code ec2, int) {
+      if (!ec2) {
+        log->warn("second signal: stopping now");
+        drain_started = std::chrono::steady_clock::now() - config.cwmp.drain_timeout;
+      }
+    });
+    check_drained();
+  });
+
+  log->info("acsd listening: CWMP on {} (port {}), admin on {} (port {})", config.cwmp.listen, endpoint.port(),
+            config.admin.listen, admin.port());
+  if (!options.ready_file.empty()) {
+    const std::string tmp = options.ready_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << "cwmp_port=" << endpoint.port() << "\nadmin_port=" << admin.port() << "\n";
+    }
+    std::rename(tmp.c_str(), options.ready_file.c_str());
+  }
+
+  int threads = config.cwmp.io_threads > 0 ? config.cwmp.io_threads
+                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  stopping = true;
+  db_pool.join();
+  batcher->Drain();
+  log->info("acsd stopped: inform queue flushed");
+  return Status::Ok();
+}
+
+}  // namespace ruru::acs
