@@ -130,9 +130,13 @@ CREATE TABLE parameter_paths (
     path text    NOT NULL UNIQUE
 );
 
+-- No foreign keys on purpose: their per-row triggers doubled the cost of a batch that stores 15,000
+-- values (measured: 140 of 230 ms). Only the Inform writer inserts here, with device ids from the
+-- same transaction's upsert and path ids from parameter_paths (whose rows are never deleted); code
+-- that deletes a device must delete its parameters too.
 CREATE TABLE device_parameters (
-    device_id  bigint      NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
-    path_id    integer     NOT NULL REFERENCES parameter_paths (id),
+    device_id  bigint      NOT NULL,
+    path_id    integer     NOT NULL,
     value      text        NOT NULL,
     type       text        NOT NULL DEFAULT '',
     updated_at timestamptz NOT NULL,

@@ -64,6 +64,7 @@ struct Item {
 void Prepare(pqxx::connection& conn) {
   conn.prepare(sql::kInformRoundName, sql::kInformRound);
   conn.prepare(sql::kInsertPathsName, sql::kInsertPaths);
+  conn.prepare(sql::kSelectPathIdsName, sql::kSelectPathIds);
   conn.prepare(sql::kUpsertParametersName, sql::kUpsertParameters);
 }
 
@@ -86,10 +87,15 @@ struct DeviceKeyHash {
   }
 };
 
+// parameter_paths ids this writer has seen committed.
+using PathIds = std::unordered_map<std::string, int32_t>;
+constexpr size_t kMaxCachedPaths = 1000000;
+
 // Writes `items` in one transaction on `conn` and returns one result per item (ok, or kNotFound
-// for an unknown device that may not be created). Throws pqxx exceptions; nothing is committed then.
+// for an unknown device that may not be created). Path ids learned are added to `path_ids` after
+// the commit. Throws pqxx exceptions; nothing is committed then.
 std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std::vector<Item*>& items,
-                                              std::chrono::seconds duplicate_window) {
+                                              std::chrono::seconds duplicate_window, PathIds& path_ids) {
   // Round r holds the r-th write of each device in this batch.
   std::unordered_map<DeviceKey, int, DeviceKeyHash> seen;
   std::vector<std::vector<size_t>> rounds;
@@ -171,21 +177,40 @@ std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std:
       latest[{results[i]->device_id, p.path}] = {&p, items[i]->write.received_at};
     }
   }
+  PathIds learned;
   if (!latest.empty()) {
-    ArrayLiteral paths, ids, values, types, ats;
+    ArrayLiteral unknown;
     for (const auto& [key, entry] : latest) {
+      if (!path_ids.contains(std::string(key.second)) && !learned.contains(std::string(key.second))) {
+        unknown.Add(key.second);
+        learned.emplace(key.second, 0);
+      }
+    }
+    if (unknown.size() > 0) {
+      const std::string unknown_literal = unknown.Finish();
+      tx.exec_prepared(sql::kInsertPathsName, unknown_literal);
+      for (const pqxx::row& row : tx.exec_prepared(sql::kSelectPathIdsName, unknown_literal)) {
+        learned[row[0].as<std::string>()] = row[1].as<int32_t>();
+      }
+    }
+    ArrayLiteral ids, path_id, values, types, ats;
+    for (const auto& [key, entry] : latest) {
+      const std::string path(key.second);
+      auto known = path_ids.find(path);
+      const int32_t id = known != path_ids.end() ? known->second : learned.at(path);
+      if (id == 0) throw std::logic_error("parameter path has no id after insert");
       ids.AddInt(key.first);
-      paths.Add(key.second);
+      path_id.AddInt(id);
       values.Add(entry.first->value);
       types.Add(entry.first->type);
       ats.AddInt(ToMicros(entry.second));
     }
-    const std::string path_literal = paths.Finish();
-    tx.exec_prepared(sql::kInsertPathsName, path_literal);
-    tx.exec_prepared(sql::kUpsertParametersName, ids.Finish(), path_literal, values.Finish(), types.Finish(),
+    tx.exec_prepared(sql::kUpsertParametersName, ids.Finish(), path_id.Finish(), values.Finish(), types.Finish(),
                      ats.Finish());
   }
   tx.commit();
+  if (path_ids.size() + learned.size() > kMaxCachedPaths) path_ids.clear();
+  path_ids.merge(learned);
   return results;
 }
 
@@ -236,6 +261,7 @@ class Writer {
   std::chrono::milliseconds backoff_{0};
   Steady::time_point next_connect_{};
   Error last_connect_error_;
+  PathIds path_ids_;
 };
 
 class PgInformBatcher final : public InformBatcher {
@@ -399,7 +425,7 @@ void Writer::Process(std::vector<Item>& batch) {
       return;
     }
     try {
-      std::vector<Result<InformOutcome>> results = WriteBatch(*conn_, all, owner_.batcher().duplicate_window);
+      std::vector<Result<InformOutcome>> results = WriteBatch(*conn_, all, owner_.batcher().duplicate_window, path_ids_);
       finish(results);
       return;
     } catch (const pqxx::in_doubt_error&) {
@@ -440,7 +466,7 @@ void Writer::Process(std::vector<Item>& batch) {
       continue;
     }
     try {
-      std::vector<Result<InformOutcome>> one = WriteBatch(*conn_, {item}, owner_.batcher().duplicate_window);
+      std::vector<Result<InformOutcome>> one = WriteBatch(*conn_, {item}, owner_.batcher().duplicate_window, path_ids_);
       results.push_back(std::move(one[0]));
     } catch (...) {
       Error e = TranslateCurrentException("inform write");

@@ -9,9 +9,9 @@ namespace ruru::db::pg::sql {
 
 // One statement round: at most one write per device (ON CONFLICT cannot touch a row twice in one
 // statement; a device's second write of the batch goes into the next round). All CTEs see the
-// same snapshot, so `prev` is the row as it was before this round, whenever the executor reads it
+// same snapshot, so `cur` holds the row as it was before this round, whenever the executor reads it
 // (it must not lock: FOR UPDATE would skip the rows `upserted` has already changed):
-//   prev      the existing rows;
+//   cur       the input, each with its existing row's relevant columns (prev_*) when there is one;
 //   upserted  insert or update every device (allow_create=false rows that do not exist are left
 //             out: they return no row, the caller reports kNotFound); NULL inputs keep the stored
 //             value; duplicate_suspect_at is set on the conditions of InformOutcome;
@@ -33,10 +33,11 @@ WITH input AS (
             provisioning_code, data_model, connection_request_url, wan_ip, parameter_key,
             periodic_inform_interval, peer_ip, received_us, allow_create, boot, bootstrap)
 ),
-prev AS (
-  SELECT d.id, d.oui, d.product_class, d.serial_number, d.wan_ip, d.wan_ip_since, d.peer_ip, d.peer_ip_since,
-         d.last_inform, d.registered_at
-  FROM devices d JOIN input i USING (oui, product_class, serial_number)
+cur AS (
+  SELECT i.*, d.id AS prev_id, d.wan_ip AS prev_wan_ip, d.wan_ip_since AS prev_wan_ip_since,
+         d.peer_ip AS prev_peer_ip, d.peer_ip_since AS prev_peer_ip_since, d.last_inform AS prev_last_inform,
+         d.registered_at AS prev_registered_at
+  FROM input i LEFT JOIN devices d USING (oui, product_class, serial_number)
 ),
 upserted AS (
   INSERT INTO devices AS d (oui, product_class, serial_number, manufacturer, model_name, hardware_version,
@@ -49,9 +50,8 @@ upserted AS (
          CASE WHEN i.peer_ip IS NOT NULL THEN i.received_at END, i.parameter_key, i.periodic_inform_interval,
          i.received_at, i.received_at, CASE WHEN i.boot THEN i.received_at END,
          CASE WHEN i.bootstrap THEN i.received_at END, 1
-  FROM input i
-  WHERE i.allow_create OR EXISTS (SELECT 1 FROM prev p WHERE (p.oui, p.product_class, p.serial_number) =
-                                                             (i.oui, i.product_class, i.serial_number))
+  FROM cur i
+  WHERE i.allow_create OR i.prev_id IS NOT NULL
   ON CONFLICT (oui, product_class, serial_number) DO UPDATE SET
     manufacturer = CASE WHEN EXCLUDED.manufacturer <> '' THEN EXCLUDED.manufacturer ELSE d.manufacturer END,
     model_name = COALESCE(EXCLUDED.model_name, d.model_name),
@@ -82,35 +82,37 @@ upserted AS (
 ),
 closed AS (
   INSERT INTO ip_history (device_id, ip, kind, first_seen, last_seen)
-  SELECT p.id, p.wan_ip, 'wan', COALESCE(p.wan_ip_since, p.registered_at), COALESCE(p.last_inform, p.registered_at)
-  FROM prev p JOIN input i USING (oui, product_class, serial_number)
-  WHERE p.wan_ip IS NOT NULL AND i.wan_ip IS NOT NULL AND p.wan_ip <> i.wan_ip
+  SELECT c.prev_id, c.prev_wan_ip, 'wan', COALESCE(c.prev_wan_ip_since, c.prev_registered_at),
+         COALESCE(c.prev_last_inform, c.prev_registered_at)
+  FROM cur c WHERE c.prev_wan_ip IS NOT NULL AND c.wan_ip IS NOT NULL AND c.prev_wan_ip <> c.wan_ip
   UNION ALL
-  SELECT p.id, p.peer_ip, 'peer', COALESCE(p.peer_ip_since, p.registered_at), COALESCE(p.last_inform, p.registered_at)
-  FROM prev p JOIN input i USING (oui, product_class, serial_number)
-  WHERE p.peer_ip IS NOT NULL AND i.peer_ip IS NOT NULL AND p.peer_ip <> i.peer_ip
+  SELECT c.prev_id, c.prev_peer_ip, 'peer', COALESCE(c.prev_peer_ip_since, c.prev_registered_at),
+         COALESCE(c.prev_last_inform, c.prev_registered_at)
+  FROM cur c WHERE c.prev_peer_ip IS NOT NULL AND c.peer_ip IS NOT NULL AND c.prev_peer_ip <> c.peer_ip
 ),
 events AS (
   INSERT INTO inform_events (device_id, received_at, code, command_key)
   SELECT u.id, i.received_at, e.code, e.command_key
   FROM unnest($20::int[], $21::text[], $22::text[]) WITH ORDINALITY AS e(ord, code, command_key, n)
-  JOIN input i ON i.ord = e.ord
+  JOIN cur i ON i.ord = e.ord
   JOIN upserted u USING (oui, product_class, serial_number)
   ORDER BY e.n
 )
-SELECT i.ord, u.id, p.id IS NULL AS created, u.has_active, u.has_pending,
-       COALESCE(p.peer_ip IS NOT NULL AND i.peer_ip IS NOT NULL AND p.peer_ip <> i.peer_ip
-                AND p.last_inform > i.received_at - $23::bigint * interval '1 microsecond'
-                AND NOT i.boot AND NOT i.bootstrap, false) AS duplicate_suspect,
-       COALESCE(p.peer_ip, '') AS previous_peer_ip
-FROM input i
+SELECT c.ord, u.id, c.prev_id IS NULL AS created, u.has_active, u.has_pending,
+       COALESCE(c.prev_peer_ip IS NOT NULL AND c.peer_ip IS NOT NULL AND c.prev_peer_ip <> c.peer_ip
+                AND c.prev_last_inform > c.received_at - $23::bigint * interval '1 microsecond'
+                AND NOT c.boot AND NOT c.bootstrap, false) AS duplicate_suspect,
+       COALESCE(c.prev_peer_ip, '') AS previous_peer_ip
+FROM cur c
 JOIN upserted u USING (oui, product_class, serial_number)
-LEFT JOIN prev p ON p.id = u.id
 )sql";
 
-// Parameter values: the path dictionary first (new paths only, in a stable order so two writers
-// adding the same new paths cannot deadlock), then the values; a row is written only when its
-// value or type changed.
+// Parameter values. The writer keeps the path dictionary's ids it has seen committed (ids never
+// change, rows are never deleted); paths it does not know yet are inserted (in a stable order, so two
+// writers adding the same new paths cannot deadlock) and their ids read back. Then the values: a row
+// is written only when its value or type changed. Unchanged rows are filtered out by the join
+// before the INSERT, because ON CONFLICT DO UPDATE ... WHERE would still lock (and so write) every
+// conflicting row.
 inline constexpr char kInsertPathsName[] = "ruru_insert_paths";
 inline constexpr char kInsertPaths[] = R"sql(
 INSERT INTO parameter_paths (path)
@@ -120,13 +122,20 @@ ORDER BY p
 ON CONFLICT (path) DO NOTHING
 )sql";
 
+inline constexpr char kSelectPathIdsName[] = "ruru_select_path_ids";
+inline constexpr char kSelectPathIds[] = "SELECT path, id FROM parameter_paths WHERE path = ANY($1::text[])";
+
 inline constexpr char kUpsertParametersName[] = "ruru_upsert_parameters";
 inline constexpr char kUpsertParameters[] = R"sql(
+WITH t AS (
+  SELECT t.device_id, t.path_id, t.value, t.type, )sql" RURU_PG_TS("t.at_us") R"sql( AS updated_at
+  FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS t(device_id, path_id, value, type, at_us)
+)
 INSERT INTO device_parameters AS dp (device_id, path_id, value, type, updated_at)
-SELECT t.device_id, pp.id, t.value, t.type, )sql" RURU_PG_TS("t.at_us") R"sql(
-FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS t(device_id, path, value, type, at_us)
-JOIN parameter_paths pp ON pp.path = t.path
-ORDER BY t.device_id, pp.id
+SELECT t.device_id, t.path_id, t.value, t.type, t.updated_at
+FROM t LEFT JOIN device_parameters old ON old.device_id = t.device_id AND old.path_id = t.path_id
+WHERE old.device_id IS NULL OR old.value IS DISTINCT FROM t.value OR old.type IS DISTINCT FROM t.type
+ORDER BY t.device_id, t.path_id
 ON CONFLICT (device_id, path_id) DO UPDATE SET value = EXCLUDED.value, type = EXCLUDED.type,
                                                updated_at = EXCLUDED.updated_at
 WHERE dp.value IS DISTINCT FROM EXCLUDED.value OR dp.type IS DISTINCT FROM EXCLUDED.type

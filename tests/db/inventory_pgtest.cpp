@@ -775,7 +775,7 @@ TEST_F(InventoryPgTest, PruneEvents) {
 }
 
 TEST_F(InventoryPgTest, ListCountFaultsReportsPing) {
-  auto& b = Batcher(10, 2s);
+  auto& b = Batcher(5, 2s);
   std::vector<InformWrite> writes;
   for (int i = 0; i < 5; ++i) writes.push_back(MakeWrite("L" + std::to_string(i), kT0));
   auto results = SubmitAll(b, writes);
