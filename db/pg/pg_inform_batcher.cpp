@@ -59,7 +59,19 @@ size_t Bucket(const std::vector<double>& bounds, double value) {
 struct Item {
   InformWrite write;
   InformBatcher::Callback done;
+  Steady::time_point queued_at;
 };
+
+// A callback that throws must not take the writer thread down with it.
+void Call(const InformBatcher::Callback& done, Result<InformOutcome> result) {
+  try {
+    done(std::move(result));
+  } catch (const std::exception& e) {
+    Log().error("inform batcher: a completion callback threw: {}", e.what());
+  } catch (...) {
+    Log().error("inform batcher: a completion callback threw");
+  }
+}
 
 void Prepare(pqxx::connection& conn) {
   conn.prepare(sql::kInformRoundName, sql::kInformRound);
@@ -226,7 +238,6 @@ class Writer {
   void Push(Item item) {
     {
       std::lock_guard lock(mu_);
-      if (queue_.empty()) first_at_ = Steady::now();
       queue_.push_back(std::move(item));
     }
     cv_.notify_one();
@@ -255,7 +266,6 @@ class Writer {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
-  Steady::time_point first_at_{};
   bool stopping_ = false;
   std::unique_ptr<pqxx::connection> conn_;
   std::chrono::milliseconds backoff_{0};
@@ -291,7 +301,7 @@ class PgInformBatcher final : public InformBatcher {
       return;
     }
     const size_t writer = DeviceKeyHash{}(write.key) % writers_.size();
-    writers_[writer]->Push(Item{std::move(write), std::move(done)});
+    writers_[writer]->Push(Item{std::move(write), std::move(done), Steady::now()});
   }
 
   void Drain() override {
@@ -328,7 +338,7 @@ class PgInformBatcher final : public InformBatcher {
  private:
   const PgOptions options_;
   const BatcherOptions batcher_;
-  const Clock& clock_;  // kept for the contract; timestamps come from the writes
+  [[maybe_unused]] const Clock& clock_;  // part of the contract; every time written comes from the writes
   std::vector<std::unique_ptr<Writer>> writers_;
   std::atomic<bool> draining_{false};
   std::atomic<size_t> queued_{0};
@@ -346,7 +356,7 @@ void Writer::Loop() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and nothing left
       // Coalesce: wait until the batch is full or the first write has waited flush_interval.
-      const auto deadline = first_at_ + owner_.batcher().flush_interval;
+      const auto deadline = queue_.front().queued_at + owner_.batcher().flush_interval;
       cv_.wait_until(lock, deadline, [&] { return stopping_ || queue_.size() >= max_batch; });
       const size_t n = std::min(max_batch, queue_.size());
       batch.clear();
@@ -355,7 +365,6 @@ void Writer::Loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (!queue_.empty()) first_at_ = Steady::now();
     }
     owner_.Dequeued(batch.size());
     Process(batch);
@@ -406,13 +415,20 @@ void Writer::Process(std::vector<Item>& batch) {
 
   auto fail_all = [&](const Error& error) {
     owner_.RecordBatch(0, batch.size(), true, 0);
-    for (Item& item : batch) item.done(error);
+    for (Item& item : batch) Call(item.done, error);
   };
   auto finish = [&](std::vector<Result<InformOutcome>>& results) {
     size_t committed = 0;
     for (const auto& r : results) committed += r.ok() ? 1 : 0;
     owner_.RecordBatch(committed, batch.size(), false, std::chrono::duration<double>(Steady::now() - start).count());
-    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (results[i].ok() && results[i]->created) {
+        const DeviceKey& k = batch[i].write.key;
+        Log().info("device {} registered: {}-{}-{} (session {})", results[i]->device_id, k.oui, k.product_class,
+                   k.serial_number, batch[i].write.session_id);
+      }
+      Call(batch[i].done, std::move(results[i]));
+    }
   };
 
   Error error;
