@@ -211,13 +211,18 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
   }
 
   // Runs a blocking inventory call on the database pool and resumes on the caller's executor.
+  // Call sites pass a named lambda (std::move(call)), never a temporary: GCC 12 destroys a
+  // temporary argument of a coroutine call inside co_await twice.
   template <class F>
   asio::awaitable<std::invoke_result_t<F>> OnDb(F f) {
-    using R = std::invoke_result_t<F>;
-    auto out = co_await asio::co_spawn(
-        *deps.db_pool, [f = std::move(f)]() mutable -> asio::awaitable<std::optional<R>> { co_return f(); },
-        asio::use_awaitable);
+    auto out = co_await asio::co_spawn(*deps.db_pool, CallIntoOptional(std::move(f)), asio::use_awaitable);
     co_return std::move(*out);
+  }
+  // A coroutine function (not a lambda): its parameter lives in the coroutine frame, whereas a
+  // coroutine lambda's captures die with the temporary lambda object.
+  template <class F>
+  static asio::awaitable<std::optional<std::invoke_result_t<F>>> CallIntoOptional(F f) {
+    co_return f();
   }
 
   Reply Unavailable(const Request& req, const char* reason) {
@@ -318,12 +323,13 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
 
   asio::awaitable<Result<db::InformOutcome>> SubmitInform(db::InformWrite write) {
     db::InformBatcher* batcher = deps.batcher;
-    co_return co_await AwaitCallback<Result<db::InformOutcome>>(
-        [batcher, w = std::move(write)](auto done) mutable {
-          batcher->Submit(std::move(w), [done = std::move(done)](Result<db::InformOutcome> r) mutable {
-            done(std::move(r));
-          });
-        });
+    // Named, not a temporary argument: GCC 12 destroys temporaries of a co_await expression twice.
+    auto start = [batcher, w = std::move(write)](auto done) mutable {
+      batcher->Submit(std::move(w), [done = std::move(done)](Result<db::InformOutcome> r) mutable {
+        done(std::move(r));
+      });
+    };
+    co_return co_await AwaitCallback<Result<db::InformOutcome>>(std::move(start));
   }
 
   // ---- serving -------------------------------------------------------------------------------
@@ -562,7 +568,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
         owner = std::move(*cached);
       } else {
         db::DeviceStore* devices = deps.devices;
-        auto found = co_await OnDb([devices, u = header->username] { return devices->FindCredentialsByUsername(u); });
+        auto db_call1 = [devices, u = header->username] { return devices->FindCredentialsByUsername(u); };
+        auto found = co_await OnDb(std::move(db_call1));
         if (found.ok()) {
           owner = std::move(*found);
         } else if (found.error().code != ErrorCode::kNotFound) {
@@ -580,7 +587,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       state = cache.FindState(key);
       if (!state) {
         db::DeviceStore* devices = deps.devices;
-        auto dev = co_await OnDb([devices, key] { return devices->FindByKey(key); });
+        auto db_call2 = [devices, key] { return devices->FindByKey(key); };
+        auto dev = co_await OnDb(std::move(db_call2));
         if (dev.ok()) {
           state = DeviceAuthState{dev->id, dev->active_credential.has_value(), dev->pending_credential.has_value()};
           cache.PutState(key, *state);
@@ -686,7 +694,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     if (verdict.via == AuthVia::kPending) {
       db::DeviceStore* devices = deps.devices;
       const int64_t device_id = outcome->device_id;
-      Status st = co_await OnDb([devices, device_id] { return devices->ConfirmPendingCredentials(device_id); });
+      auto db_call3 = [devices, device_id] { return devices->ConfirmPendingCredentials(device_id); };
+      Status st = co_await OnDb(std::move(db_call3));
       if (st.ok() || st.error().code == ErrorCode::kNotFound) {
         if (st.ok()) {
           confirmations->Inc();
@@ -752,7 +761,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       // A new Inform on a session: the CPE started over. End this one and open a new session.
       EndSession(s, s->proto.MayEnd() ? "completed" : "failed", s->proto.MayEnd() ? "" : "CPE sent a new Inform");
       current.reset();
-      co_return co_await OnNewSession(req, s->conn.lock(), current);
+      std::shared_ptr<Conn> conn = s->conn.lock();
+      co_return co_await OnNewSession(req, conn, current);
     }
     const std::string outstanding = s->proto.outstanding_acs_request();
     if (Status st = s->proto.Receive(env); !st.ok()) {
@@ -808,7 +818,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       report.body_json = cwmp::ToJson(env).dump();
       report.received_at = deps.clock->Now();
       db::DeviceStore* devices = deps.devices;
-      Status st = co_await OnDb([devices, report] { return devices->RecordReport(report); });
+      auto db_call4 = [devices, report] { return devices->RecordReport(report); };
+      Status st = co_await OnDb(std::move(db_call4));
       if (!st.ok()) {
         EndSession(s, "failed", rpc + " not stored: " + st.error().message);
         current.reset();
@@ -816,7 +827,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       }
       if (const auto* tc = std::get_if<cwmp::TransferComplete>(&env.body); tc && tc->fault.code != 0) {
         db::FaultRecord f{s->device_id, "TransferComplete", tc->fault.code, tc->fault.message, "", deps.clock->Now()};
-        (void)co_await OnDb([devices, f] { return devices->RecordFault(f); });
+        auto db_call5 = [devices, f] { return devices->RecordFault(f); };
+        (void)co_await OnDb(std::move(db_call5));
       }
       log->info("{} {} stored (CommandKey '{}')", tag, rpc, command_key);
     }
@@ -838,7 +850,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       db::FaultRecord rec{s->device_id, request, fault->code, fault->message,
                           detail.empty() ? std::string() : detail.dump(), deps.clock->Now()};
       log->warn("{} CPE fault {} '{}' answering {}", tag, fault->code, fault->message, request);
-      Status st = co_await OnDb([devices, rec] { return devices->RecordFault(rec); });
+      auto db_call6 = [devices, rec] { return devices->RecordFault(rec); };
+      Status st = co_await OnDb(std::move(db_call6));
       if (!st.ok()) log->warn("{} fault not stored: {}", tag, st.error().message);
       co_return;
     }
@@ -846,7 +859,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       const auto* spv = std::get_if<cwmp::SetParameterValuesResponse>(&env.body);
       if (spv && spv->status == 0) {
         const int64_t device_id = s->device_id;
-        Status st = co_await OnDb([devices, device_id] { return devices->ConfirmPendingCredentials(device_id); });
+        auto db_call7 = [devices, device_id] { return devices->ConfirmPendingCredentials(device_id); };
+        Status st = co_await OnDb(std::move(db_call7));
         if (st.ok()) {
           confirmations->Inc();
           cache.PutState(s->key, DeviceAuthState{s->device_id, true, false});
@@ -877,9 +891,10 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       db::DeviceStore* devices = deps.devices;
       const int64_t device_id = s->device_id;
       // Stored first: once the CPE applies them, only the stored verifier lets it back in.
-      Status st = co_await OnDb([devices, device_id, verifier, cr] {
+      auto db_call8 = [devices, device_id, verifier, cr] {
         return devices->SetPendingCredentials(device_id, verifier, cr);
-      });
+      };
+      Status st = co_await OnDb(std::move(db_call8));
       if (st.ok()) {
         cache.EraseOwner(user);
         const std::string ms = s->root + ".ManagementServer.";
