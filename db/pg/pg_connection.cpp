@@ -64,6 +64,16 @@ Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conninfo,
   }
 }
 
+bool StillOpen(pqxx::connection& conn) {
+  try {
+    // The first read may return the server's FATAL message, the second sees the end of the stream.
+    for (int i = 0; i < 2 && conn.is_open(); ++i) conn.get_notifs();
+    return conn.is_open();
+  } catch (...) {
+    return false;
+  }
+}
+
 ConnectionPool::ConnectionPool(PgOptions options, std::string application_name, Setup setup)
     : options_(std::move(options)), application_name_(std::move(application_name)), setup_(std::move(setup)) {}
 
@@ -77,9 +87,10 @@ Result<std::unique_ptr<pqxx::connection>> ConnectionPool::Take(std::string_view 
       return Unavailable(std::string(context) + ": all database connections are busy");
     }
     ++in_use_;
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       std::unique_ptr<pqxx::connection> conn = std::move(idle_.back());
       idle_.pop_back();
+      if (!StillOpen(*conn)) continue;  // closed by the server while idle: open a new one
       *reused = true;
       return conn;
     }

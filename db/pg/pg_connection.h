@@ -41,6 +41,11 @@ Result<std::string> BuildConnInfo(const std::string& dsn, std::chrono::milliseco
 Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conninfo, std::chrono::milliseconds statement_timeout,
                                                   std::string_view context);
 
+// False when the server has closed `conn` (restart, pg_terminate_backend, idle timeout): reads what
+// is waiting on the socket without sending anything. Using such a connection would fail the next
+// statement (and leak its result in libpqxx 6.4, which throws before it owns the PGresult).
+bool StillOpen(pqxx::connection& conn);
+
 // At most `size` connections, opened on demand, dropped when they break. Thread-safe.
 class ConnectionPool {
  public:

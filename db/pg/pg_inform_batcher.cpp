@@ -372,6 +372,10 @@ void Writer::Loop() {
 }
 
 bool Writer::EnsureConnected(Error* error) {
+  if (conn_ && !StillOpen(*conn_)) {
+    Log().info("inform writer {}: the server closed the connection; reconnecting", index_);
+    DropConnection();
+  }
   if (conn_) return true;
   const auto now = Steady::now();
   if (backoff_.count() > 0 && now < next_connect_) {
