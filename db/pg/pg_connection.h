@@ -38,7 +38,8 @@ Result<std::string> BuildConnInfo(const std::string& dsn, std::chrono::milliseco
                                   std::string_view application_name);
 
 // Opens a connection and sets statement_timeout. Errors as TranslateCurrentException.
-Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conninfo, std::chrono::milliseconds statement_timeout,
+Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conninfo,
+                                                  std::chrono::milliseconds statement_timeout,
                                                   std::string_view context);
 
 // False when the server has closed `conn` (restart, pg_terminate_backend, idle timeout): reads what

@@ -15,7 +15,7 @@ namespace {
 
 constexpr int kMaxListLimit = 10000;
 
-#define RURU_DEVICE_COLUMNS                                                                                       \
+#define RURU_DEVICE_COLUMNS \
   "d.id, d.oui, d.product_class, d.serial_number, d.manufacturer, d.model_name, d.hardware_version, "            \
   "d.software_version, d.provisioning_code, d.data_model, d.connection_request_url, d.wan_ip, d.peer_ip, "       \
   "d.parameter_key, d.periodic_inform_interval, d.tags, d.subscriber_ref, d.subscriber_phone, d.time_zone, " \
@@ -35,8 +35,8 @@ constexpr Statement kGetDevice{"ruru_get_device", "SELECT " RURU_DEVICE_COLUMNS 
 constexpr Statement kFindDevice{"ruru_find_device",
                                 "SELECT " RURU_DEVICE_COLUMNS
                                 " FROM devices d WHERE d.oui = $1 AND d.product_class = $2 AND d.serial_number = $3"};
-constexpr Statement kListDevices{"ruru_list_devices",
-                                 "SELECT " RURU_DEVICE_COLUMNS " FROM devices d WHERE d.id > $1 ORDER BY d.id LIMIT $2"};
+constexpr Statement kListDevices{
+    "ruru_list_devices", "SELECT " RURU_DEVICE_COLUMNS " FROM devices d WHERE d.id > $1 ORDER BY d.id LIMIT $2"};
 constexpr Statement kCountDevices{"ruru_count_devices", "SELECT count(*) FROM devices"};
 
 constexpr Statement kFindByUsername{"ruru_find_by_username",
@@ -82,7 +82,8 @@ WHERE dp.device_id = $1 AND starts_with(p.path, $2) ORDER BY p.path)sql"};
 
 constexpr Statement kIpHistory{"ruru_ip_history", R"sql(
 SELECT device_id, ip, kind, first_us, last_us FROM (
-  SELECT device_id, ip, kind, )sql" RURU_PG_US("first_seen") R"sql( AS first_us, )sql" RURU_PG_US("last_seen") R"sql( AS last_us
+  SELECT device_id, ip, kind, )sql" RURU_PG_US("first_seen") R"sql( AS first_us, )sql" RURU_PG_US(
+                                                      "last_seen") R"sql( AS last_us
   FROM ip_history WHERE device_id = $1
   UNION ALL
   SELECT id, wan_ip, 'wan', )sql" RURU_PG_US("COALESCE(wan_ip_since, registered_at)") R"sql(,
@@ -113,8 +114,9 @@ ORDER BY 1)sql"};
 constexpr Statement kRecordFault{"ruru_record_fault",
                                  "INSERT INTO device_faults (device_id, rpc, code, message, detail, at)"
                                  " VALUES ($1, $2, $3, $4, $5, " RURU_PG_TS("$6") ")"};
-constexpr Statement kFaults{"ruru_faults", "SELECT device_id, rpc, code, message, detail, " RURU_PG_US("at")
-                                           " FROM device_faults WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2"};
+constexpr Statement kFaults{"ruru_faults",
+                            "SELECT device_id, rpc, code, message, detail, " RURU_PG_US(
+                                "at") " FROM device_faults WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2"};
 constexpr Statement kRecordReport{"ruru_record_report",
                                   "INSERT INTO cpe_reports (device_id, rpc, command_key, body_json, received_at)"
                                   " VALUES ($1, $2, $3, $4, " RURU_PG_TS("$5") ")"};
@@ -123,11 +125,10 @@ constexpr Statement kReports{"ruru_reports", "SELECT device_id, rpc, command_key
                                              " ORDER BY received_at DESC, id DESC LIMIT $2"};
 constexpr Statement kPing{"ruru_ping", "SELECT 1"};
 
-constexpr Statement kAll[] = {kGetDevice,   kFindDevice,  kListDevices,   kCountDevices, kFindByUsername,
-                              kLockDevice,  kUsernameOwner, kSetPending, kPruneUsernames, kAddUsername,
-                              kConfirmPending, kRecentEvents, kPruneEvents, kParameters, kIpHistory,
-                              kDevicesWithIpAt, kRecordFault, kFaults,    kRecordReport, kReports,
-                              kPing};
+constexpr Statement kAll[] = {
+    kGetDevice,  kFindDevice,      kListDevices, kCountDevices,   kFindByUsername, kLockDevice,  kUsernameOwner,
+    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents,   kPruneEvents, kParameters,
+    kIpHistory,  kDevicesWithIpAt, kRecordFault, kFaults,         kRecordReport,   kReports,     kPing};
 
 std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
 std::optional<TimePoint> Time(const pqxx::field& f) {
@@ -139,7 +140,8 @@ std::string HexToBytes(const std::string& hex) {
   std::string out;
   out.reserve(hex.size() / 2);
   auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
   return out;
 }
 
@@ -158,7 +160,8 @@ std::vector<std::string> ParseTextArray(const pqxx::field& f) {
   std::vector<std::string> out;
   if (f.is_null()) return out;
   pqxx::array_parser parser = f.as_array();
-  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done; std::tie(kind, value) = parser.get_next()) {
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
+       std::tie(kind, value) = parser.get_next()) {
     if (kind == pqxx::array_parser::string_value) out.push_back(value);
   }
   return out;
@@ -238,7 +241,8 @@ class PgDeviceStore final : public DeviceStore {
       if (!r.empty()) device = ReadDevice(r[0]);
     });
     if (!s.ok()) return s.error();
-    if (!device) return NotFound("device " + key.oui + "-" + key.product_class + "-" + key.serial_number + " not found");
+    if (!device)
+      return NotFound("device " + key.oui + "-" + key.product_class + "-" + key.serial_number + " not found");
     return std::move(*device);
   }
 
@@ -293,12 +297,12 @@ class PgDeviceStore final : public DeviceStore {
                                const ConnectionRequestSecret& connection_request) override {
     if (cwmp.username.empty()) return InvalidArgument("CWMP username: empty");
     if (cwmp.ha1_md5.empty() || cwmp.ha1_sha256.empty()) return InvalidArgument("CWMP verifier: empty HA1");
-    for (const Status& s : {CheckText("CWMP username", cwmp.username, limits_.max_text_bytes),
-                            CheckText("HA1 (MD5)", cwmp.ha1_md5, limits_.max_text_bytes),
-                            CheckText("HA1 (SHA-256)", cwmp.ha1_sha256, limits_.max_text_bytes),
-                            CheckText("connection-request username", connection_request.username,
-                                      limits_.max_text_bytes),
-                            CheckText("connection-request key id", connection_request.key_id, limits_.max_text_bytes)}) {
+    for (const Status& s :
+         {CheckText("CWMP username", cwmp.username, limits_.max_text_bytes),
+          CheckText("HA1 (MD5)", cwmp.ha1_md5, limits_.max_text_bytes),
+          CheckText("HA1 (SHA-256)", cwmp.ha1_sha256, limits_.max_text_bytes),
+          CheckText("connection-request username", connection_request.username, limits_.max_text_bytes),
+          CheckText("connection-request key id", connection_request.key_id, limits_.max_text_bytes)}) {
       if (!s.ok()) return s;
     }
     if (connection_request.password_ciphertext.size() > limits_.max_blob_bytes) {
@@ -363,8 +367,8 @@ class PgDeviceStore final : public DeviceStore {
       events.clear();
       pqxx::read_transaction tx(conn);
       for (const pqxx::row& r : tx.exec_prepared(kRecentEvents.name, device_id, limit)) {
-        events.push_back(StoredEvent{r[0].as<int64_t>(), FromMicros(r[1].as<int64_t>()),
-                                     EventRecord{Text(r[2]), Text(r[3])}});
+        events.push_back(
+            StoredEvent{r[0].as<int64_t>(), FromMicros(r[1].as<int64_t>()), EventRecord{Text(r[2]), Text(r[3])}});
       }
     });
     if (!s.ok()) return s.error();
@@ -432,8 +436,8 @@ class PgDeviceStore final : public DeviceStore {
       if (!s.ok()) return s;
     }
     return Insert("recording a fault", fault.device_id, [&](pqxx::work& tx) {
-      tx.exec_prepared0(kRecordFault.name, fault.device_id, fault.rpc, static_cast<int64_t>(fault.code),
-                        fault.message, fault.detail, ToMicros(fault.at));
+      tx.exec_prepared0(kRecordFault.name, fault.device_id, fault.rpc, static_cast<int64_t>(fault.code), fault.message,
+                        fault.detail, ToMicros(fault.at));
     });
   }
 

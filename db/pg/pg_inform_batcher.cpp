@@ -160,12 +160,11 @@ std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std:
         ev_key.Add(e.command_key);
       }
     }
-    const pqxx::result rows =
-        tx.exec_prepared(sql::kInformRoundName, ord.Finish(), oui.Finish(), pc.Finish(), sn.Finish(),
-                         manufacturer.Finish(), model.Finish(), hw.Finish(), sw.Finish(), prov.Finish(), dm.Finish(),
-                         url.Finish(), wan.Finish(), pkey.Finish(), pii.Finish(), peer.Finish(), at.Finish(),
-                         allow.Finish(), boot.Finish(), bootstrap.Finish(), ev_ord.Finish(), ev_code.Finish(),
-                         ev_key.Finish(), window_us);
+    const pqxx::result rows = tx.exec_prepared(
+        sql::kInformRoundName, ord.Finish(), oui.Finish(), pc.Finish(), sn.Finish(), manufacturer.Finish(),
+        model.Finish(), hw.Finish(), sw.Finish(), prov.Finish(), dm.Finish(), url.Finish(), wan.Finish(), pkey.Finish(),
+        pii.Finish(), peer.Finish(), at.Finish(), allow.Finish(), boot.Finish(), bootstrap.Finish(), ev_ord.Finish(),
+        ev_code.Finish(), ev_key.Finish(), window_us);
     for (const pqxx::row& row : rows) {
       const auto index = row[0].as<size_t>();
       if (index >= items.size()) throw std::logic_error("inform round returned an unknown row");
@@ -234,7 +233,9 @@ class PgInformBatcher;
 class Writer {
  public:
   Writer(PgInformBatcher& owner, int index) : owner_(owner), index_(index) {}
-  void Start() { thread_ = std::thread([this] { Loop(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Loop(); });
+  }
   void Push(Item item) {
     {
       std::lock_guard lock(mu_);
@@ -445,7 +446,8 @@ void Writer::Process(std::vector<Item>& batch) {
       return;
     }
     try {
-      std::vector<Result<InformOutcome>> results = WriteBatch(*conn_, all, owner_.batcher().duplicate_window, path_ids_);
+      std::vector<Result<InformOutcome>> results =
+          WriteBatch(*conn_, all, owner_.batcher().duplicate_window, path_ids_);
       finish(results);
       return;
     } catch (const pqxx::in_doubt_error&) {

@@ -24,7 +24,8 @@ inline constexpr char kInformRound[] = R"sql(
 WITH input AS (
   SELECT t.ord, t.oui, t.product_class, t.serial_number, t.manufacturer, t.model_name, t.hardware_version,
          t.software_version, t.provisioning_code, t.data_model, t.connection_request_url, t.wan_ip,
-         t.parameter_key, t.periodic_inform_interval, t.peer_ip, )sql" RURU_PG_TS("t.received_us") R"sql( AS received_at,
+         t.parameter_key, t.periodic_inform_interval, t.peer_ip, )sql" RURU_PG_TS(
+    "t.received_us") R"sql( AS received_at,
          t.allow_create, t.boot, t.bootstrap
   FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
               $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],

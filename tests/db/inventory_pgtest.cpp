@@ -87,7 +87,8 @@ class InventoryPgTest : public ruru::testing::PgTest {
     std::vector<std::future<Result<InformOutcome>>> futures;
     for (auto& p : promises) futures.push_back(p.get_future());
     for (size_t i = 0; i < writes.size(); ++i) {
-      batcher.Submit(std::move(writes[i]), [&promises, i](Result<InformOutcome> r) { promises[i].set_value(std::move(r)); });
+      batcher.Submit(std::move(writes[i]),
+                     [&promises, i](Result<InformOutcome> r) { promises[i].set_value(std::move(r)); });
     }
     std::vector<Result<InformOutcome>> results;
     for (auto& f : futures) {
@@ -114,15 +115,15 @@ class InventoryPgTest : public ruru::testing::PgTest {
 #define ASSERT_OK(r) ASSERT_TRUE((r).ok()) << (r).error().message
 
 TEST_F(InventoryPgTest, ArrayLiteralRoundTripsThroughPostgres) {
-  const std::vector<std::string> nasty = {"",     "NULL", "null", "a,b",      "{x}",  "\"",      "\\",
+  const std::vector<std::string> nasty = {"",     "NULL",  "null",   "a,b",       "{x}", "\"",      "\\",
                                           "\\\"", " lead", "trail ", "tab\tnl\n", "Ō ☃", "'quote'", "a\\\\b\"\""};
   pg::ArrayLiteral a;
   for (const auto& s : nasty) a.Add(s);
   a.AddNull();
   pqxx::connection conn(dsn());
   pqxx::work tx(conn);
-  pqxx::result r = tx.exec_params("SELECT v, v IS NULL FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n",
-                                  a.Finish());
+  pqxx::result r =
+      tx.exec_params("SELECT v, v IS NULL FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n", a.Finish());
   ASSERT_EQ(r.size(), nasty.size() + 1);
   for (size_t i = 0; i < nasty.size(); ++i) {
     EXPECT_EQ(r[i][0].as<std::string>(), nasty[i]) << i;
@@ -420,7 +421,7 @@ TEST_F(InventoryPgTest, IpChangeClosesIntervalAndDevicesWithIpAtFindsIt) {
   EXPECT_EQ(*Store().DevicesWithIpAt("198.51.100.1", kT0 + 1h), Ids{a->device_id});
   EXPECT_EQ(*Store().DevicesWithIpAt("203.0.113.10", kT0 + 5h), Ids{bdev->device_id});
   EXPECT_EQ(*Store().DevicesWithIpAt("203.0.113.20", kT0 + 4h), Ids{a->device_id});  // current, after last inform
-  EXPECT_EQ(*Store().DevicesWithIpAt("203.0.113.20", kT0 + 1h), Ids{});             // not yet
+  EXPECT_EQ(*Store().DevicesWithIpAt("203.0.113.20", kT0 + 1h), Ids{});              // not yet
   EXPECT_EQ(*Store().DevicesWithIpAt("203.0.113.10", kT0 - 1h), Ids{});
   // Two periodic intervals (2 h) after the last Inform the current address is no longer claimed.
   EXPECT_EQ(*Store().DevicesWithIpAt("203.0.113.20", kT0 + 3h + 119min), Ids{a->device_id});
@@ -479,16 +480,18 @@ TEST_F(InventoryPgTest, OnlyChangedParametersAreWritten) {
   w.parameters = {{"Device.A", "1", "int"}, {"Device.B", "x", "string"}, {"Device.C", "", "string"}};
   auto r = SubmitOne(b, w);
   ASSERT_OK(r);
-  const Rows before = Query("SELECT p.path, dp.xmin::text, dp.updated_at FROM device_parameters dp "
-                            "JOIN parameter_paths p ON p.id = dp.path_id ORDER BY p.path");
+  const Rows before = Query(
+      "SELECT p.path, dp.xmin::text, dp.updated_at FROM device_parameters dp "
+      "JOIN parameter_paths p ON p.id = dp.path_id ORDER BY p.path");
   ASSERT_EQ(before.size(), 3u);
 
   InformWrite w2 = MakeWrite("PARAM", kT0 + 1h);
-  w2.parameters = {{"Device.A", "1", "int"}, {"Device.B", "y", "string"}, {"Device.C", "", "string"},
-                   {"Device.D", "new", "string"}};
+  w2.parameters = {
+      {"Device.A", "1", "int"}, {"Device.B", "y", "string"}, {"Device.C", "", "string"}, {"Device.D", "new", "string"}};
   ASSERT_OK(SubmitOne(b, w2));
-  const Rows after = Query("SELECT p.path, dp.xmin::text, dp.updated_at FROM device_parameters dp "
-                           "JOIN parameter_paths p ON p.id = dp.path_id ORDER BY p.path");
+  const Rows after = Query(
+      "SELECT p.path, dp.xmin::text, dp.updated_at FROM device_parameters dp "
+      "JOIN parameter_paths p ON p.id = dp.path_id ORDER BY p.path");
   ASSERT_EQ(after.size(), 4u);
   EXPECT_EQ(after[0], before[0]);  // A unchanged: same row version, same time
   EXPECT_NE(after[1][1], before[1][1]);
@@ -862,8 +865,7 @@ TEST_F(InventoryPgTest, BatchThroughput) {
         // Pass 0 stores 15 values; later passes change 2 of them (uptime, a counter).
         const bool changes = p < 2;
         w.parameters.push_back({"Device.Bench.P" + std::to_string(p),
-                                changes ? std::to_string(pass * 1000 + i) : "constant-" + std::to_string(p),
-                                "string"});
+                                changes ? std::to_string(pass * 1000 + i) : "constant-" + std::to_string(p), "string"});
       }
       b.Submit(std::move(w), [&](Result<InformOutcome> r) {
         if (!r.ok()) ++failed;
@@ -873,8 +875,8 @@ TEST_F(InventoryPgTest, BatchThroughput) {
     while (done.load() < kDevices) std::this_thread::sleep_for(1ms);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(failed.load(), 0);
-    std::printf("pass %d (%s): %d writes in %.3f s = %.0f writes/s\n", pass, pass == 0 ? "insert" : "update",
-                kDevices, s, kDevices / s);
+    std::printf("pass %d (%s): %d writes in %.3f s = %.0f writes/s\n", pass, pass == 0 ? "insert" : "update", kDevices,
+                s, kDevices / s);
   };
   run(0);
   run(1);
