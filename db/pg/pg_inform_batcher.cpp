@@ -73,7 +73,22 @@ void Call(const InformBatcher::Callback& done, Result<InformOutcome> result) {
   }
 }
 
+// Plans of the batch statements: every lookup must be an index probe per input row, whatever the
+// table sizes. With the arrays' values visible, a custom plan sees a large batch and may pick a hash
+// join over the whole device_parameters table (docs/param_layout_decision.md: 23.7 s instead of
+// 1.8 s for 300,000 values), so plans are generic (unnest estimated at a few rows). A generic plan
+// made while a table is still small (a fresh installation) would scan it sequentially and keep
+// doing so as it grows, so sequential scans are off on these connections (they run only these
+// statements; a probe of a small table costs next to nothing).
+constexpr char kForceGenericPlans[] = "SELECT set_config('plan_cache_mode', 'force_generic_plan', false)";
+constexpr char kNoSeqScans[] = "SELECT set_config('enable_seqscan', 'off', false)";
+
 void Prepare(pqxx::connection& conn) {
+  {
+    pqxx::nontransaction tx(conn);
+    tx.exec(kForceGenericPlans);
+    tx.exec(kNoSeqScans);
+  }
   conn.prepare(sql::kInformRoundName, sql::kInformRound);
   conn.prepare(sql::kInsertPathsName, sql::kInsertPaths);
   conn.prepare(sql::kSelectPathIdsName, sql::kSelectPathIds);

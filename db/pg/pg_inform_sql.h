@@ -129,16 +129,16 @@ inline constexpr char kSelectPathIds[] = "SELECT path, id FROM parameter_paths W
 inline constexpr char kUpsertParametersName[] = "ruru_upsert_parameters";
 inline constexpr char kUpsertParameters[] = R"sql(
 WITH t AS (
-  SELECT t.device_id, t.path_id, t.value, t.type, )sql" RURU_PG_TS("t.at_us") R"sql( AS updated_at
+  SELECT t.device_id, t.path_id, t.value, t.type, )sql" RURU_PG_TS("t.at_us") R"sql( AS fetched_at
   FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS t(device_id, path_id, value, type, at_us)
 )
-INSERT INTO device_parameters AS dp (device_id, path_id, value, type, updated_at)
-SELECT t.device_id, t.path_id, t.value, t.type, t.updated_at
+INSERT INTO device_parameters AS dp (device_id, path_id, value, type, fetched_at)
+SELECT t.device_id, t.path_id, t.value, t.type, t.fetched_at
 FROM t LEFT JOIN device_parameters old ON old.device_id = t.device_id AND old.path_id = t.path_id
 WHERE old.device_id IS NULL OR old.value IS DISTINCT FROM t.value OR old.type IS DISTINCT FROM t.type
 ORDER BY t.device_id, t.path_id
 ON CONFLICT (device_id, path_id) DO UPDATE SET value = EXCLUDED.value, type = EXCLUDED.type,
-                                               updated_at = EXCLUDED.updated_at
+                                               fetched_at = EXCLUDED.fetched_at
 WHERE dp.value IS DISTINCT FROM EXCLUDED.value OR dp.type IS DISTINCT FROM EXCLUDED.type
 )sql";
 

@@ -481,7 +481,7 @@ TEST_F(InventoryPgTest, OnlyChangedParametersAreWritten) {
   auto r = SubmitOne(b, w);
   ASSERT_OK(r);
   const Rows before = Query(
-      "SELECT p.path, dp.xmin::text, dp.updated_at FROM device_parameters dp "
+      "SELECT p.path, dp.xmin::text, dp.fetched_at FROM device_parameters dp "
       "JOIN parameter_paths p ON p.id = dp.path_id ORDER BY p.path");
   ASSERT_EQ(before.size(), 3u);
 
@@ -490,7 +490,7 @@ TEST_F(InventoryPgTest, OnlyChangedParametersAreWritten) {
       {"Device.A", "1", "int"}, {"Device.B", "y", "string"}, {"Device.C", "", "string"}, {"Device.D", "new", "string"}};
   ASSERT_OK(SubmitOne(b, w2));
   const Rows after = Query(
-      "SELECT p.path, dp.xmin::text, dp.updated_at FROM device_parameters dp "
+      "SELECT p.path, dp.xmin::text, dp.fetched_at FROM device_parameters dp "
       "JOIN parameter_paths p ON p.id = dp.path_id ORDER BY p.path");
   ASSERT_EQ(after.size(), 4u);
   EXPECT_EQ(after[0], before[0]);  // A unchanged: same row version, same time
