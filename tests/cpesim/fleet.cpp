@@ -167,6 +167,10 @@ std::string Fleet::SourceIpFor(size_t index, uint32_t generation) const {
 Status Fleet::Start() {
   if (!config_.model) return Error{ErrorCode::kInvalidArgument, "no device model"};
   if (config_.devices == 0) return Error{ErrorCode::kInvalidArgument, "--devices must be at least 1"};
+  if (config_.shards == 0 || config_.shard >= config_.shards) {
+    return Error{ErrorCode::kInvalidArgument, "shard " + std::to_string(config_.shard) + " of " +
+                                                  std::to_string(config_.shards) + " does not exist"};
+  }
   if (auto url = ParseUrl(config_.acs_url); !url.ok()) {
     return Error{ErrorCode::kInvalidArgument, "--acs-url: " + url.error().message};
   }
@@ -205,8 +209,10 @@ void Fleet::Stop() {
 }
 
 void Fleet::CreateDevices() {
-  devices_.reserve(config_.devices);
-  for (size_t i = 0; i < config_.devices; ++i) {
+  devices_.reserve((config_.devices + config_.shards - 1 - config_.shard) / config_.shards);
+  // Global index i (serial, source address, faults, random draws): the shards together are the
+  // same fleet as one.
+  for (size_t i = config_.shard; i < config_.devices; i += config_.shards) {
     DeviceIdentity id;
     id.serial = SerialFor(i);
     id.wan_ip = SourceIpFor(i, 0);
@@ -248,11 +254,15 @@ void Fleet::SetDefaults(SimDevice& d) {
 
 void Fleet::RampNext() {
   if (stopped_) return;
-  // Start as many devices as the ramp allows so far; a 10 ms tick keeps the pace smooth.
+  // Start as many devices as the ramp allows so far; a 10 ms tick keeps the pace smooth. The ramp is
+  // the fleet's: global devices 0..floor(elapsed * rate) have started, of which this shard holds
+  // those with i % shards == shard.
   const double elapsed = std::chrono::duration<double>(clock_.Now() - started_at_).count();
-  size_t target = config_.ramp_per_second <= 0
-                      ? devices_.size()
-                      : std::min(devices_.size(), static_cast<size_t>(elapsed * config_.ramp_per_second) + 1);
+  size_t target = devices_.size();
+  if (config_.ramp_per_second > 0) {
+    const size_t last = static_cast<size_t>(elapsed * config_.ramp_per_second);  // global, inclusive
+    target = last < config_.shard ? 0 : std::min(devices_.size(), (last - config_.shard) / config_.shards + 1);
+  }
   for (; ramped_ < target; ++ramped_) {
     SimDevice& d = *devices_[ramped_];
     d.started = true;
@@ -441,7 +451,7 @@ void Fleet::RequestSession(SimDevice& d) {
   if (d.queued) return;
   if (inflight_ >= config_.max_inflight) {
     d.queued = true;
-    waiting_.push_back(d.index);
+    waiting_.push_back(d.index / static_cast<uint32_t>(config_.shards));  // the position in devices_
     metrics_.SessionQueued();
     return;
   }
@@ -1139,8 +1149,9 @@ Fleet::SimDevice* Fleet::DeviceForKey(std::string_view key) {
   const std::string_view digits = key.substr(config_.serial_prefix.size());
   size_t n = 0;
   const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (ec != std::errc() || p != digits.data() + digits.size() || n == 0 || n > devices_.size()) return nullptr;
-  SimDevice* d = devices_[n - 1].get();
+  if (ec != std::errc() || p != digits.data() + digits.size() || n == 0 || n > config_.devices) return nullptr;
+  SimDevice* d = Find(n - 1);
+  if (d == nullptr) return nullptr;
   return SerialFor(n - 1) == key ? d : nullptr;
 }
 
@@ -1163,17 +1174,26 @@ bool Fleet::AcceptConnectionRequest(std::string_view key) {
   return true;
 }
 
+Fleet::SimDevice* Fleet::Find(size_t index) const {
+  if (index >= config_.devices || index % config_.shards != config_.shard) return nullptr;
+  return devices_[index / config_.shards].get();
+}
+
+bool Fleet::Holds(size_t index) const { return Find(index) != nullptr; }
+
 void Fleet::Kick(size_t index, const std::string& event_code) {
-  if (index >= devices_.size()) return;
-  SimDevice& d = *devices_[index];
+  SimDevice* found = Find(index);
+  if (found == nullptr) return;
+  SimDevice& d = *found;
   AddEvent(d, event_code);
   d.retry_at = kNever;
   RequestSession(d);
 }
 
 Status Fleet::SetParameter(size_t index, const std::string& path, const std::string& value) {
-  if (index >= devices_.size()) return Error{ErrorCode::kNotFound, "no device " + std::to_string(index)};
-  SimDevice& d = *devices_[index];
+  SimDevice* found = Find(index);
+  if (found == nullptr) return Error{ErrorCode::kNotFound, "no device " + std::to_string(index)};
+  SimDevice& d = *found;
   if (Status s = d.device.Set(path, value); !s.ok()) return s;
   ValueChanges vc = d.device.TakeValueChanges();
   for (auto& name : vc.parameters) {
@@ -1198,8 +1218,110 @@ bool Fleet::RunOnIo(const std::function<void()>& fn) {
 }
 
 bool Fleet::Inspect(size_t index, const std::function<void(Device&)>& fn) {
-  if (index >= devices_.size()) return false;
-  return RunOnIo([&] { fn(devices_[index]->device); });
+  SimDevice* d = Find(index);
+  if (d == nullptr) return false;
+  return RunOnIo([&] { fn(d->device); });
+}
+
+// ---- ShardedFleet -------------------------------------------------------------------------
+
+ShardedFleet::ShardedFleet(FleetConfig config, size_t threads, const Clock& clock) {
+  const size_t n = std::max<size_t>(1, threads);
+  std::string listen_host = config.connreq_listen;
+  uint32_t listen_port = 0;
+  if (const size_t colon = config.connreq_listen.rfind(':'); colon != std::string::npos) {
+    listen_host = config.connreq_listen.substr(0, colon);
+    listen_port = static_cast<uint32_t>(ParseU64(std::string_view(config.connreq_listen).substr(colon + 1), 0));
+  }
+  for (size_t s = 0; s < n; ++s) {
+    auto shard = std::make_unique<Shard>();
+    FleetConfig c = config;
+    c.shard = s;
+    c.shards = n;
+    c.max_inflight = config.max_inflight / n + (s < config.max_inflight % n ? 1 : 0);
+    if (n > 1 && !config.connreq_listen.empty() && listen_port != 0) {
+      c.connreq_listen = listen_host + ":" + std::to_string(listen_port + s);
+    }
+    shard->fleet = std::make_unique<Fleet>(shard->io, std::move(c), clock);
+    if (n > 1) shard->fleet->metrics().ShareInflight(gauge_);
+    shards_.push_back(std::move(shard));
+  }
+}
+
+ShardedFleet::~ShardedFleet() {
+  Stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+Status ShardedFleet::Start() {
+  for (auto& shard : shards_) {
+    if (Status s = shard->fleet->Start(); !s.ok()) return s;
+  }
+  return {};
+}
+
+void ShardedFleet::Run() {
+  running_ = true;
+  for (size_t s = 1; s < shards_.size(); ++s) {
+    threads_.emplace_back([shard = shards_[s].get()] { shard->io.run(); });
+  }
+  shards_.front()->io.run();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  running_ = false;
+}
+
+void ShardedFleet::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& shard : shards_) {
+    // On the shard's own thread: its devices are its thread's alone.
+    asio::post(shard->io, [shard = shard.get()] {
+      shard->fleet->Stop();
+      shard->work.reset();
+      shard->io.stop();
+    });
+  }
+}
+
+void ShardedFleet::OnShard(size_t s, const std::function<void()>& fn) {
+  if (!running_) {
+    fn();
+    return;
+  }
+  shards_[s]->fleet->RunOnIo(fn);
+}
+
+Metrics ShardedFleet::MergedMetrics() {
+  Metrics merged;
+  for (size_t s = 0; s < shards_.size(); ++s) {
+    Metrics copy;
+    OnShard(s, [&] { copy = shards_[s]->fleet->metrics(); });
+    if (s == 0) {
+      merged = std::move(copy);
+    } else {
+      merged.Merge(copy);
+    }
+  }
+  return merged;
+}
+
+size_t ShardedFleet::DevicesInformed() {
+  size_t total = 0;
+  for (size_t s = 0; s < shards_.size(); ++s) {
+    size_t n = 0;
+    OnShard(s, [&] { n = shards_[s]->fleet->devices_informed(); });
+    total += n;
+  }
+  return total;
+}
+
+std::vector<uint16_t> ShardedFleet::connreq_ports() const {
+  std::vector<uint16_t> ports;
+  for (const auto& shard : shards_) ports.push_back(shard->fleet->connreq_port());
+  return ports;
 }
 
 }  // namespace ruru::cpesim

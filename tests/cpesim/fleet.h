@@ -10,7 +10,8 @@
 // in a FIFO queue.
 //
 // Threading: everything runs on the io_context's thread. The Inspect/Post helpers let tests and main
-// look at or change the fleet from another thread.
+// look at or change the fleet from another thread. ShardedFleet (below) runs several Fleets, one per
+// thread, as one fleet (--threads).
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/asio.h"
@@ -59,6 +61,11 @@ struct FleetConfig {
   uint32_t retry_min_wait_seconds = 0;     // CWMPRetryMinimumWaitInterval; 0: the model's (5)
   std::chrono::milliseconds http_timeout{30000};
   uint32_t session_timeout_seconds = 30;
+  // Sharding (--threads): this Fleet simulates the devices i < `devices` with i % shards == shard.
+  // Every per-device choice (serial, source address, faults, random draws, ramp position) uses the
+  // global index i, so the shards together behave as one fleet. max_inflight is this shard's own.
+  size_t shard = 0;
+  size_t shards = 1;
 };
 
 class Fleet {
@@ -74,7 +81,9 @@ class Fleet {
   // Stops starting sessions, closes the listener, cancels the timers; running sessions are cut.
   void Stop();
 
-  size_t size() const { return devices_.size(); }
+  size_t size() const { return devices_.size(); }  // devices of this shard
+  // Whether device `index` (global) belongs to this shard.
+  bool Holds(size_t index) const;
   const Metrics& metrics() const { return metrics_; }
   Metrics& metrics() { return metrics_; }
   uint16_t connreq_port() const;
@@ -83,6 +92,8 @@ class Fleet {
   size_t devices_informed() const { return informed_; }
   std::string SerialOf(size_t index) const;
 
+  // Device indexes below are global (0 .. config.devices - 1); a device of another shard is out of
+  // range here.
   // Runs fn(device) on the io thread and waits for it (from another thread). Returns false if the
   // index is out of range or the io_context stopped before running it.
   bool Inspect(size_t index, const std::function<void(Device&)>& fn);
@@ -105,6 +116,7 @@ class Fleet {
   class SessionRun;
 
   std::string SerialFor(size_t index) const;
+  SimDevice* Find(size_t index) const;  // nullptr: out of range or another shard's
   void CreateDevices();
   void RampNext();
   void BootDevice(SimDevice& d, bool first_contact);
@@ -151,6 +163,67 @@ class Fleet {
   bool stopped_ = false;
   Clock::TimePoint started_at_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// The fleet on N threads (--threads N): N Fleets (shards), each with its own io_context and thread;
+// device i lives in shard i % N and keeps its global index, so serials, addresses, faults and random
+// draws are those of one fleet. max_inflight is split (the first max_inflight % N shards get one
+// more slot); the ramp is the fleet's. MergedMetrics() adds the shards' metrics up (the in-flight
+// peak comes from a gauge the shards share), so the report reads like one fleet's.
+//
+// Connection requests: one listener per shard, because answering the Digest challenge needs the
+// device's state, which only its shard's thread may touch. A device's ConnectionRequestURL names its
+// shard's port: with --connreq-listen HOST:P (P != 0) shard s listens on P + s; with port 0 each
+// shard picks a free port.
+//
+// Threading: Start and Run on one thread (the control thread, which also runs shard 0's io_context:
+// main's timers and signals go on control_io()). Stop, MergedMetrics and DevicesInformed: on the
+// control thread, from a handler on control_io() while Run runs, or after Run returned. Shards never
+// call each other, so the control thread may wait for one.
+class ShardedFleet {
+ public:
+  // config.max_inflight is the fleet's total; threads >= 1 and <= config.max_inflight.
+  ShardedFleet(FleetConfig config, size_t threads, const Clock& clock = SystemClock::Instance());
+  ~ShardedFleet();
+  ShardedFleet(const ShardedFleet&) = delete;
+  ShardedFleet& operator=(const ShardedFleet&) = delete;
+
+  // Starts every shard (Fleet::Start on each; nothing runs until Run). The first error is returned.
+  Status Start();
+  // Runs shard 0 on the calling thread and every other shard on its own thread; returns once Stop
+  // was called and every thread has ended.
+  void Run();
+  // Stops every shard (Fleet::Stop on its own thread; running sessions are cut) and makes Run
+  // return. Idempotent.
+  void Stop();
+
+  asio::io_context& control_io() { return shards_.front()->io; }
+  // Runs fn on the control thread and waits (from any other thread), like Fleet::RunOnIo.
+  bool RunOnControl(const std::function<void()>& fn) { return shards_.front()->fleet->RunOnIo(fn); }
+
+  // Every shard's metrics added up (a copy), and the devices that have completed a session.
+  Metrics MergedMetrics();
+  size_t DevicesInformed();
+
+  size_t shards() const { return shards_.size(); }
+  Fleet& shard(size_t s) { return *shards_[s]->fleet; }
+  // The connection-request port of each shard (0: no listener).
+  std::vector<uint16_t> connreq_ports() const;
+
+ private:
+  struct Shard {
+    asio::io_context io{1};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
+    std::unique_ptr<Fleet> fleet;
+  };
+  // Runs fn on shard s's thread (directly when not running) and waits.
+  void OnShard(size_t s, const std::function<void()>& fn);
+
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::thread> threads_;
+  std::shared_ptr<InflightGauge> gauge_ = std::make_shared<InflightGauge>();
+  bool running_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace ruru::cpesim

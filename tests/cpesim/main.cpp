@@ -38,7 +38,10 @@ int main(int argc, char** argv) {
 
   // 20,000 open files at most here, and not raisable: refuse a --max-inflight that cannot fit.
   uint64_t soft_limit = 0;
-  if (Status s = CheckOpenFileLimit(opt.max_inflight, 1, &soft_limit); !s.ok()) return Fail(s.error().message);
+  // One connection-request listener per shard.
+  if (Status s = CheckOpenFileLimit(opt.max_inflight, opt.threads, &soft_limit); !s.ok()) {
+    return Fail(s.error().message);
+  }
 
   std::string model_path = opt.model;
   if (model_path.empty()) model_path = std::string(RURU_CPESIM_DIR) + "/models/tr181-router.json";
@@ -66,9 +69,10 @@ int main(int argc, char** argv) {
   if (!opt.time_zones.empty()) config.time_zones = opt.time_zones;
 
   const auto baseline = ReadMemoryUsage();
-  asio::io_context io(1);
-  Fleet fleet(io, config);
-  if (baseline.ok()) fleet.metrics().SetMemoryBaseline(baseline->rss_bytes);
+  // One shard per thread; shard 0 runs on this thread, with the timers and signals below.
+  ShardedFleet fleet(config, opt.threads);
+  asio::io_context& io = fleet.control_io();
+  if (baseline.ok()) fleet.shard(0).metrics().SetMemoryBaseline(baseline->rss_bytes);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0); };
   auto memory = [] {
@@ -79,7 +83,11 @@ int main(int argc, char** argv) {
   if (Status s = fleet.Start(); !s.ok()) return Fail(s.error().message);
   std::cerr << "cpesim: " << opt.devices << " devices (" << (*model)->name() << ") -> " << opt.acs_url
             << ", max in flight " << opt.max_inflight << ", open-file limit " << soft_limit;
-  if (fleet.connreq_port() != 0) std::cerr << ", connection requests on port " << fleet.connreq_port();
+  if (opt.threads > 1) std::cerr << ", " << opt.threads << " threads";
+  if (const auto ports = fleet.connreq_ports(); ports.front() != 0) {
+    std::cerr << ", connection requests on port" << (ports.size() > 1 ? "s " : " ");
+    for (size_t s = 0; s < ports.size(); ++s) std::cerr << (s ? "," : "") << ports[s];
+  }
   std::cerr << "\n";
 
   bool stopping = false;
@@ -87,7 +95,6 @@ int main(int argc, char** argv) {
     if (stopping) return;
     stopping = true;
     fleet.Stop();
-    io.stop();
   };
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
@@ -106,8 +113,9 @@ int main(int argc, char** argv) {
     informed_check.expires_after(std::chrono::milliseconds(200));
     informed_check.async_wait([&](boost::system::error_code ec) {
       if (ec || stopping) return;
-      const auto& c = fleet.metrics().counters();
-      if (c.devices_started == c.devices_total && fleet.devices_informed() + c.devices_silent >= c.devices_total) {
+      const Metrics m = fleet.MergedMetrics();
+      const auto& c = m.counters();
+      if (c.devices_started == c.devices_total && fleet.DevicesInformed() + c.devices_silent >= c.devices_total) {
         std::cerr << "cpesim: every device has informed" << std::endl;
         stop();
         return;
@@ -122,19 +130,20 @@ int main(int argc, char** argv) {
     summary.expires_after(std::chrono::milliseconds(static_cast<int64_t>(opt.summary_interval_s * 1000)));
     summary.async_wait([&](boost::system::error_code ec) {
       if (ec || stopping) return;
-      std::cerr << SummaryLine(fleet.metrics(), elapsed(), memory(), &mark) << std::endl;
+      std::cerr << SummaryLine(fleet.MergedMetrics(), elapsed(), memory(), &mark) << std::endl;
       print_summary();
     });
   };
   print_summary();
 
-  io.run();
+  fleet.Run();
 
   const MemoryUsage final_memory = memory();
-  std::cerr << SummaryLine(fleet.metrics(), elapsed(), final_memory, &mark) << std::endl;
+  const Metrics metrics = fleet.MergedMetrics();
+  std::cerr << SummaryLine(metrics, elapsed(), final_memory, &mark) << std::endl;
   if (!opt.report_path.empty()) {
     std::ofstream out(opt.report_path, std::ios::trunc);
-    out << Report(fleet.metrics(), elapsed(), final_memory).dump(2) << "\n";
+    out << Report(metrics, elapsed(), final_memory).dump(2) << "\n";
     if (!out) return Fail("cannot write the report to " + opt.report_path);
   }
   return 0;

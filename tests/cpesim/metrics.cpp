@@ -119,19 +119,23 @@ std::string_view BodyKindName(size_t index) {
 }
 
 // ---- CodeCounts --------------------------------------------------------------------------------
-void CodeCounts::Add(uint32_t code) {
-  for (auto& [c, n] : counts_) {
+void CodeCounts::Add(uint32_t code, uint64_t n) {
+  for (auto& [c, count] : counts_) {
     if (c == code) {
-      ++n;
+      count += n;
       return;
     }
   }
   // Bound the table (a hostile peer could send every code): the last slot is code 0, "other".
   if (counts_.size() + 1 >= kMaxDistinct && code != 0) {
-    Add(0);
+    Add(0, n);
     return;
   }
-  counts_.emplace_back(code, 1);
+  counts_.emplace_back(code, n);
+}
+
+void CodeCounts::Merge(const CodeCounts& other) {
+  for (const auto& [code, n] : other.counts_) Add(code, n);
 }
 
 uint64_t CodeCounts::Get(uint32_t code) const {
@@ -165,6 +169,15 @@ void LatencyHistogram::Record(nanoseconds d) {
   if (count_ == 0 || ns > max_ns_) max_ns_ = ns;
   ++count_;
   sum_ns_ += ns;
+}
+
+void LatencyHistogram::Merge(const LatencyHistogram& other) {
+  if (other.count_ == 0) return;
+  for (size_t i = 0; i < kBuckets; ++i) buckets_[i] += other.buckets_[i];
+  min_ns_ = count_ == 0 ? other.min_ns_ : std::min(min_ns_, other.min_ns_);
+  max_ns_ = count_ == 0 ? other.max_ns_ : std::max(max_ns_, other.max_ns_);
+  count_ += other.count_;
+  sum_ns_ += other.sum_ns_;
 }
 
 nanoseconds LatencyHistogram::mean() const {
@@ -274,10 +287,57 @@ void Metrics::DownloadFinished(uint32_t fault_code) {
 
 void Metrics::UploadFinished(uint32_t fault_code) { ++(fault_code == 0 ? c_.uploads_ok : c_.uploads_failed); }
 
-void Metrics::InflightBegin() { c_.inflight_peak = std::max(c_.inflight_peak, ++c_.inflight); }
+void Metrics::InflightBegin() {
+  c_.inflight_peak = std::max(c_.inflight_peak, ++c_.inflight);
+  if (gauge_) {
+    const uint64_t now = gauge_->now.fetch_add(1, std::memory_order_relaxed) + 1;
+    uint64_t peak = gauge_->peak.load(std::memory_order_relaxed);
+    while (now > peak && !gauge_->peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  }
+}
 
 void Metrics::InflightEnd() {
-  if (c_.inflight > 0) --c_.inflight;
+  if (c_.inflight == 0) return;
+  --c_.inflight;
+  if (gauge_) gauge_->now.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Metrics::Merge(const Metrics& other) {
+  Counters& a = c_;
+  const Counters& b = other.c_;
+  for (size_t i = 0; i < kBodyKinds; ++i) {
+    a.received[i] += b.received[i];
+    a.sent[i] += b.sent[i];
+  }
+  for (size_t i = 0; i < kEventKinds; ++i) a.informs_by_event[i] += b.informs_by_event[i];
+  a.cpe_faults.Merge(b.cpe_faults);
+  a.http_status.Merge(b.http_status);
+  a.sessions_started += b.sessions_started;
+  a.sessions_completed += b.sessions_completed;
+  a.sessions_queued += b.sessions_queued;
+  for (size_t i = 0; i < kSessionFailureKinds; ++i) a.sessions_failed[i] += b.sessions_failed[i];
+  a.retry_after_honoured += b.retry_after_honoured;
+  a.connection_requests_received += b.connection_requests_received;
+  a.connection_requests_accepted += b.connection_requests_accepted;
+  a.downloads_ok += b.downloads_ok;
+  a.downloads_failed += b.downloads_failed;
+  a.download_faults.Merge(b.download_faults);
+  a.uploads_ok += b.uploads_ok;
+  a.uploads_failed += b.uploads_failed;
+  a.firmware_installed += b.firmware_installed;
+  a.reboots += b.reboots;
+  a.factory_resets += b.factory_resets;
+  a.ip_changes += b.ip_changes;
+  for (size_t i = 0; i < kSimulatedFaultKinds; ++i) a.simulated_faults[i] += b.simulated_faults[i];
+  a.inflight += b.inflight;
+  a.inflight_peak = gauge_ ? gauge_->peak.load(std::memory_order_relaxed) : std::max(a.inflight_peak, b.inflight_peak);
+  a.devices_total += b.devices_total;
+  a.devices_started += b.devices_started;
+  a.devices_bricked += b.devices_bricked;
+  a.devices_silent += b.devices_silent;
+  a.devices_hijacked += b.devices_hijacked;
+  latency_.Merge(other.latency_);
 }
 
 uint64_t BytesPerDevice(const Counters& c, const MemoryUsage& memory) {

@@ -1,9 +1,10 @@
 // What the simulator measures, the JSON report (--report) and the live summary line.
 //
-// Single-threaded: one Metrics per engine, updated from its event loop. Updates are cheap (array
-// increments, no string keys): RPCs are counted by their index in cwmp::Body, Inform events by
-// cwmp::EventKind, session failures by SessionFailure; codes (HTTP status, CPE faults) go to a
-// small flat table.
+// Single-threaded: one Metrics per engine (per shard with --threads), updated from its event loop.
+// Updates are cheap (array increments, no string keys): RPCs are counted by their index in
+// cwmp::Body, Inform events by cwmp::EventKind, session failures by SessionFailure; codes (HTTP
+// status, CPE faults) go to a small flat table. Shards' Metrics are combined with Merge (on copies)
+// for the report and the summary line; only the in-flight gauge is shared between threads.
 //
 // Report keys (stable; counts are integers, times in milliseconds, sizes in bytes):
 //   schema                          "ruru-cpesim-report/1"
@@ -38,9 +39,11 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -78,7 +81,9 @@ std::string_view ToString(SimulatedFault fault);  // the report key: "download_f
 class CodeCounts {
  public:
   static constexpr size_t kMaxDistinct = 64;
-  void Add(uint32_t code);
+  void Add(uint32_t code, uint64_t n = 1);
+  // Adds every count of `other` (another shard's table).
+  void Merge(const CodeCounts& other);
   uint64_t Get(uint32_t code) const;
   uint64_t Total() const;
   // (code, count), sorted by code.
@@ -104,6 +109,8 @@ class LatencyHistogram {
   static int64_t UpperBoundNs(size_t i);
 
   void Record(std::chrono::nanoseconds d);  // negative durations count as 0
+  // Adds another histogram's samples (another shard's): the result is the histogram of both.
+  void Merge(const LatencyHistogram& other);
   uint64_t count() const { return count_; }
   std::chrono::nanoseconds min() const { return std::chrono::nanoseconds(count_ ? min_ns_ : 0); }
   std::chrono::nanoseconds max() const { return std::chrono::nanoseconds(max_ns_); }
@@ -180,6 +187,14 @@ struct Counters {
   uint64_t sessions_failed_total() const;
 };
 
+// Sessions + transfers in flight across every shard of one run (--threads): the shards update it
+// with relaxed atomics, so the merged report's inflight_peak is the fleet's true peak (the sum of
+// the shards' peaks would overstate it).
+struct InflightGauge {
+  std::atomic<uint64_t> now{0};
+  std::atomic<uint64_t> peak{0};
+};
+
 class Metrics {
  public:
   // A message that went over the wire. Sent Informs also count their events, sent Faults their code.
@@ -218,12 +233,20 @@ class Metrics {
   // The RSS before any device existed, so the report can tell what the devices cost.
   void SetMemoryBaseline(uint64_t rss_bytes) { c_.baseline_rss_bytes = rss_bytes; }
 
+  // Shard mode: InflightBegin/End also update `gauge` (shared by every shard of the run).
+  void ShareInflight(std::shared_ptr<InflightGauge> gauge) { gauge_ = std::move(gauge); }
+  // Adds another shard's measurements: every count and the histogram are summed, so merging the
+  // shards of a fleet gives the report one fleet would have. inflight_peak is the shared gauge's
+  // peak when this Metrics has one, else the larger of the two. The memory baseline stays this one's.
+  void Merge(const Metrics& other);
+
   const Counters& counters() const { return c_; }
   const LatencyHistogram& latency() const { return latency_; }
 
  private:
   Counters c_;
   LatencyHistogram latency_;
+  std::shared_ptr<InflightGauge> gauge_;
 };
 
 // (rss - baseline) / devices started; 0 before any device started or below the baseline.

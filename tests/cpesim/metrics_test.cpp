@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -190,6 +191,80 @@ TEST(Metrics, InflightPeak) {
   m.InflightEnd();  // unmatched: ignored
   EXPECT_EQ(m.counters().inflight, 0u);
   EXPECT_EQ(m.counters().inflight_peak, 3u);
+}
+
+// Shards (--threads): the same events spread over two Metrics sharing an in-flight gauge, then
+// merged, give exactly the report one Metrics would (the peak too, which a sum would overstate).
+TEST(Metrics, MergedShardsReportLikeOneFleet) {
+  Metrics one;
+  Metrics shard[2];
+  auto gauge = std::make_shared<InflightGauge>();
+  shard[0].ShareInflight(gauge);
+  shard[1].ShareInflight(gauge);
+  one.SetMemoryBaseline(1'000'000);
+  shard[0].SetMemoryBaseline(1'000'000);
+  one.SetDevicesTotal(7);
+  shard[0].SetDevicesTotal(4);
+  shard[1].SetDevicesTotal(3);
+  std::mt19937 rng(7);
+  cwmp::Inform inform;
+  inform.events.push_back({cwmp::EventCode::FromText("2 PERIODIC"), ""});
+  int open[2] = {0, 0};
+  for (int i = 0; i < 5000; ++i) {
+    const int s = static_cast<int>(rng() % 2);
+    auto both = [&](auto fn) {
+      fn(one);
+      fn(shard[s]);
+    };
+    switch (rng() % 9) {
+      case 0:
+        both([](Metrics& m) { m.DeviceStarted(); });
+        break;
+      case 1:
+        both([](Metrics& m) { m.SessionStarted(); });
+        break;
+      case 2: {
+        const auto latency = microseconds(100 + rng() % 100'000);
+        both([&](Metrics& m) { m.SessionCompleted(latency); });
+        break;
+      }
+      case 3: {
+        const auto why = static_cast<SessionFailure>(rng() % kSessionFailureKinds);
+        both([&](Metrics& m) { m.SessionFailed(why); });
+        break;
+      }
+      case 4: {
+        const uint32_t status = rng() % 2 ? 200 : 401 + rng() % 3;
+        both([&](Metrics& m) { m.HttpStatusReceived(status); });
+        break;
+      }
+      case 5:
+        both([&](Metrics& m) { m.MessageSent(inform); });
+        break;
+      case 6: {
+        const uint32_t code = rng() % 3 ? 0 : 9010 + rng() % 10;
+        both([&](Metrics& m) { m.DownloadFinished(code); });
+        break;
+      }
+      case 7:
+        ++open[s];
+        both([](Metrics& m) { m.InflightBegin(); });
+        break;
+      case 8:
+        if (open[s] > 0) {
+          --open[s];
+          both([](Metrics& m) { m.InflightEnd(); });
+        }
+        break;
+    }
+  }
+  Metrics merged = shard[0];
+  merged.Merge(shard[1]);
+  const MemoryUsage memory{50'000'000, 60'000'000};
+  const auto expected = Report(one, seconds(10), memory);
+  EXPECT_EQ(Report(merged, seconds(10), memory), expected) << expected.dump(1);
+  EXPECT_EQ(merged.counters().inflight_peak, one.counters().inflight_peak);
+  EXPECT_GT(shard[0].counters().inflight_peak + shard[1].counters().inflight_peak, one.counters().inflight_peak);
 }
 
 // A run with a little of everything, for the report and the summary line.

@@ -493,6 +493,13 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
       ->group(load)
       ->type_name("N")
       ->check(UnsignedIn(1, 1'000'000));
+  app.add_option("--threads", o.threads,
+                 "Threads: the fleet is split into N shards (device i in shard i % N), each on its own thread; "
+                 "--max-inflight is split among them")
+      ->capture_default_str()
+      ->group(load)
+      ->type_name("N")
+      ->check(UnsignedIn(1, 64));
   app.add_option("--duration", o.duration_s, "Seconds to run; 0: until SIGINT or SIGTERM")
       ->capture_default_str()
       ->group(load)
@@ -549,6 +556,13 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
   if (!connreq_listen.empty()) o.connreq_listen = *ParseHostPort(connreq_listen);
   o.time_zones = *ParseTimeZoneList(time_zones);
   o.faults = *ParseFaultSpec(o.faults_text);
+  // Every shard needs at least one in-flight slot (and one port when the listener port is fixed).
+  if (o.threads > o.max_inflight) {
+    return InvalidArgument("--threads: at most --max-inflight (" + std::to_string(o.max_inflight) + ") (see --help)");
+  }
+  if (o.connreq_listen.port != 0 && o.connreq_listen.port + o.threads - 1 > 65535) {
+    return InvalidArgument("--threads: --connreq-listen port + threads - 1 must be at most 65535 (see --help)");
+  }
 
   // Credential patterns: known placeholders only, usernames usable in HTTP Basic (no ':'), and
   // every expansion within the CWMP limits (checked on the longest serial this run produces).

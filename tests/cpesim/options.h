@@ -74,6 +74,7 @@ struct Options {
   HostPort connreq_listen{"127.0.0.1", 0};              // --connreq-listen; the one connection request listener
   std::optional<Ipv4Range> source_ips;                  // --source-ips; nullopt: the kernel picks the source
   uint32_t max_inflight = 1000;                         // --max-inflight; concurrent sessions + transfers
+  uint32_t threads = 1;                                 // --threads; shards (io_context + thread), 1..64, <= max_inflight
   double reboot_delay_s = 5;                            // --reboot-delay; seconds a Reboot takes
   uint64_t seed = 1;                                    // --seed; fault assignment and jitter
   FaultSpec faults;                                     // --faults, parsed (see faults.h)

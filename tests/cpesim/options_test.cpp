@@ -407,3 +407,22 @@ TEST(CheckOpenFileLimit, CurrentLimitsSufficeForTheDefault) {
 
 }  // namespace
 }  // namespace ruru::cpesim
+
+namespace ruru::cpesim {
+namespace {
+
+TEST(ParseOptions, Threads) {
+  auto o = Parse({"--acs-url", kUrl, "--devices", "10"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->threads, 1u);
+  o = Parse({"--acs-url", kUrl, "--devices", "10", "--threads", "2", "--connreq-listen", "127.0.0.1:7547"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->threads, 2u);
+  ErrorOf({"--acs-url", kUrl, "--devices", "10", "--threads", "0"}, "--threads");
+  ErrorOf({"--acs-url", kUrl, "--devices", "10", "--threads", "65"}, "--threads");
+  ErrorOf({"--acs-url", kUrl, "--devices", "10", "--threads", "4", "--max-inflight", "3"}, "--threads");
+  ErrorOf({"--acs-url", kUrl, "--devices", "10", "--threads", "2", "--connreq-listen", "127.0.0.1:65535"}, "--threads");
+}
+
+}  // namespace
+}  // namespace ruru::cpesim
