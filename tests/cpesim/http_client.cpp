@@ -5,6 +5,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -327,41 +328,76 @@ asio::awaitable<Status> HttpSession::Connect() {
   co_return Fail("connect " + where + ": " + last_error);
 }
 
-http::request<http::string_body> HttpSession::BuildRequest(const HttpRequest& request) {
+// The bytes Beast's serializer wrote for the http::request this used to build (same fields, same
+// order: Host, User-Agent, Content-Type, the caller's headers, Cookie, Authorization,
+// Content-Length as prepare_payload sets it), written straight into one string: Beast's fields
+// allocate per field and its serializer copies the body, which cost more than the rest of the
+// request path together.
+void HttpSession::BuildRequestHead(const HttpRequest& request, std::string* out) {
   const std::string& target = request.target.empty() ? url_.target : request.target;
-  http::request<http::string_body> req{request.method, target, 11};
-  req.set(http::field::host, url_.HostHeader());
-  req.set(http::field::user_agent, "ruru-cpesim");
-  if (!request.content_type.empty()) req.set(http::field::content_type, request.content_type);
-  for (const auto& [k, v] : request.headers) req.set(k, v);
-  if (!cookies_.empty()) {
-    std::string c;
-    for (const auto& [k, v] : cookies_) c += (c.empty() ? "" : "; ") + k + "=" + v;
-    req.set(http::field::cookie, c);
+  const auto verb = http::to_string(request.method);
+  const std::string_view method(verb.data(), verb.size());
+  // Field set semantics as in Beast: a later header of the same name (case-insensitive) replaces
+  // an earlier one; only the caller's headers can repeat a name here.
+  std::vector<std::pair<std::string_view, std::string_view>> extra;
+  extra.reserve(request.headers.size());
+  for (const auto& [k, v] : request.headers) {
+    std::erase_if(extra, [&](const auto& e) { return IEquals(e.first, k); });
+    extra.emplace_back(k, v);
   }
+  std::string& h = *out;
+  h.clear();
+  h.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
+  auto field = [&](std::string_view name, std::string_view value) {
+    h.append(name).append(": ").append(value).append("\r\n");
+  };
+  auto overridden = [&](std::string_view name) {
+    return std::any_of(extra.begin(), extra.end(), [&](const auto& e) { return IEquals(e.first, name); });
+  };
+  if (!overridden("Host")) field("Host", url_.HostHeader());
+  if (!overridden("User-Agent")) field("User-Agent", "ruru-cpesim");
+  if (!request.content_type.empty() && !overridden("Content-Type")) field("Content-Type", request.content_type);
+  std::string cookie;
+  for (const auto& [k, v] : cookies_) cookie.append(cookie.empty() ? "" : "; ").append(k).append("=").append(v);
+  std::string authorization;
   if (digest_) {
-    req.set(http::field::authorization, digest_->Authorization(std::string(http::to_string(request.method)), target));
+    authorization = digest_->Authorization(std::string(method), target);
   } else if (basic_) {
-    req.set(http::field::authorization, cwmp::BasicAuthorization(user_, password_));
+    authorization = cwmp::BasicAuthorization(user_, password_);
   }
-  req.body() = request.body;
-  req.keep_alive(true);
-  req.prepare_payload();
-  return req;
+  const bool has_length = !request.body.empty() || request.method == http::verb::options ||
+                          request.method == http::verb::put || request.method == http::verb::post;
+  for (const auto& [k, v] : extra) {
+    // Beast set these later, which replaced the caller's value.
+    if ((!cookie.empty() && IEquals(k, "Cookie")) || (!authorization.empty() && IEquals(k, "Authorization")) ||
+        (has_length && IEquals(k, "Content-Length"))) {
+      continue;
+    }
+    field(k, v);
+  }
+  if (!cookie.empty()) field("Cookie", cookie);
+  if (!authorization.empty()) field("Authorization", authorization);
+  if (has_length) {
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, request.body.size());
+    field("Content-Length", std::string_view(digits, static_cast<size_t>(end - digits)));
+  }
+  h.append("\r\n");
 }
 
 // Sends on the open connection and reads the answer. `*closed_unanswered`: the connection was found
 // closed with nothing of a response received, the only case in which resending is safe.
 asio::awaitable<Result<HttpResponse>> HttpSession::RoundTrip(const HttpRequest& request, bool* closed_unanswered) {
   *closed_unanswered = false;
-  auto req = BuildRequest(request);
+  BuildRequestHead(request, &head_);
+  const std::array<asio::const_buffer, 2> wire{asio::buffer(head_), asio::buffer(request.body)};
   std::optional<http::response_parser<http::string_body>> parser;
   boost::system::error_code ec;
   size_t written = 0;
   size_t read = 0;
   bool got_any = false;
   auto exchange = [&](auto& stream) -> asio::awaitable<void> {
-    written = co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    written = co_await asio::async_write(stream, wire, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     for (int interim = 0; interim <= kMaxInterimResponses; ++interim) {
       parser.emplace();

@@ -102,7 +102,8 @@ class HttpSession {
   asio::awaitable<Result<HttpResponse>> SendChecked(const HttpRequest& request);
   asio::awaitable<Status> Connect();
   asio::awaitable<Result<HttpResponse>> RoundTrip(const HttpRequest& request, bool* closed_unanswered);
-  http::request<http::string_body> BuildRequest(const HttpRequest& request);
+  // The request line and header (CRLF CRLF included) into *out; the body goes after it as it is.
+  void BuildRequestHead(const HttpRequest& request, std::string* out);
   void StoreCookies(const HttpResponse& response);
   Error TimeoutError(std::string_view what) const;
 
@@ -113,6 +114,7 @@ class HttpSession {
   std::optional<beast::tcp_stream> tcp_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
   beast::flat_buffer buffer_;
+  std::string head_;     // the request header being sent, kept for its capacity
   bool reused_ = false;  // the connection already carried a complete exchange
   bool have_credentials_ = false;
   bool basic_ = false;  // the server asked for Basic: send it up front
