@@ -114,19 +114,26 @@ std::string DeviceCacheKey(const db::DeviceKey& k) {
   return k.oui + '\x1f' + k.product_class + '\x1f' + k.serial_number;
 }
 
-// Awaits a callback-style operation: `start(done)` must call done(value) exactly once, from any thread.
+// Awaits a callback-style operation: `start(done)` must call done(value) exactly once, from any
+// thread; the awaiting coroutine resumes on its own executor. Deliberately not a coroutine itself
+// (GCC 12 mishandles temporaries passed to coroutine calls inside co_await).
 template <class T, class Start>
-asio::awaitable<T> AwaitCallback(Start start) {
-  auto ex = co_await asio::this_coro::executor;
-  auto out = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<T>)>(
-      [start = std::move(start), ex](auto handler) mutable {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        start([h, ex](T value) mutable {
-          asio::post(ex, [h, v = std::optional<T>(std::move(value))]() mutable { (*h)(std::move(v)); });
-        });
-      },
-      asio::use_awaitable);
-  co_return std::move(*out);
+struct CallbackInitiation {
+  Start start;
+  template <class Handler>
+  void operator()(Handler handler) {
+    auto ex = asio::get_associated_executor(handler);
+    auto h = std::make_shared<Handler>(std::move(handler));
+    start([h, ex](T value) mutable {
+      asio::post(ex, [h, v = std::optional<T>(std::move(value))]() mutable { (*h)(std::move(v)); });
+    });
+  }
+};
+
+template <class T, class Start>
+auto AsyncCallback(Start start) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<T>)>(
+      CallbackInitiation<T, Start>{std::move(start)}, asio::use_awaitable);
 }
 
 }  // namespace
@@ -329,7 +336,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
         done(std::move(r));
       });
     };
-    co_return co_await AwaitCallback<Result<db::InformOutcome>>(std::move(start));
+    std::optional<Result<db::InformOutcome>> out = co_await AsyncCallback<Result<db::InformOutcome>>(std::move(start));
+    co_return std::move(*out);
   }
 
   // ---- serving -------------------------------------------------------------------------------

@@ -1,0 +1,227 @@
+// acsd end to end: the real acsd binary on a fresh PostgreSQL database, driven by cpesim fleets
+// and hand-made CWMP requests over loopback sockets. See tests/acs/acsd_harness.h.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "cwmp/codec.h"
+#include "cwmp/http_auth.h"
+#include "db/pg/pg_inventory.h"
+#include "tests/acs/acsd_harness.h"
+
+namespace ruru::testing {
+namespace {
+
+using nlohmann::json;
+
+// A CWMP Inform as a CPE would send it.
+std::string InformXml(const std::string& serial, const std::vector<std::string>& events,
+                      const std::string& product_class = "RR-181", const std::string& oui = "00D09E") {
+  cwmp::Envelope env;
+  env.ns = cwmp::Namespace::kCwmp12;
+  env.id = "1";
+  cwmp::Inform in;
+  in.device_id = {"Ruru", oui, product_class, serial};
+  for (const auto& e : events) in.events.push_back({cwmp::EventCode::FromText(e), ""});
+  in.current_time = "2026-12-01T00:00:00Z";
+  in.parameters = {{"Device.DeviceInfo.SoftwareVersion", cwmp::ParameterValue::String("9.9")},
+                   {"Device.ManagementServer.ConnectionRequestURL", cwmp::ParameterValue::String("http://127.0.0.1:1/")}};
+  env.body = in;
+  auto xml = cwmp::Encode(env);
+  EXPECT_TRUE(xml.ok());
+  return xml.ok() ? *xml : "";
+}
+
+std::map<std::string, std::string> Basic(const std::string& user, const std::string& password) {
+  return {{"Authorization", cwmp::BasicAuthorization(user, password)}, {"Content-Type", "text/xml"}};
+}
+
+#define COUNT(sql) std::atoll(QueryValue(sql).c_str())
+
+class AcsdE2e : public AcsdTest {};
+
+constexpr char kOpen[] = "onboarding = open\nunknown_devices = register\n";
+
+TEST_F(AcsdE2e, ThousandDevicesRegisterWithInventoryFieldsTr181AndTr098) {
+  StartAcsd(kOpen);
+  const std::string r181 = dir_ + "/tr181.json", r098 = dir_ + "/tr098.json";
+  const pid_t a = StartCpesim({"--devices", "500", "--serial-prefix", "A", "--source-ips", "127.2.0.0/16",
+                               "--model", std::string(RURU_SOURCE_DIR) + "/tests/cpesim/models/tr181-router.json",
+                               "--exit-when-informed", "--duration", "90", "--max-inflight", "200"},
+                              r181);
+  const pid_t b = StartCpesim({"--devices", "500", "--serial-prefix", "B", "--source-ips", "127.3.0.0/16",
+                               "--model", std::string(RURU_SOURCE_DIR) + "/tests/cpesim/models/tr098-router.json",
+                               "--exit-when-informed", "--duration", "90", "--max-inflight", "200"},
+                              r098);
+  const json ra = WaitCpesim(a, r181), rb = WaitCpesim(b, r098);
+  ASSERT_FALSE(ra.is_null() || rb.is_null());
+  for (const json* r : {&ra, &rb}) {
+    EXPECT_GE((*r)["sessions"]["completed"].get<int64_t>(), 500) << r->dump();
+    EXPECT_EQ((*r)["sessions"]["failed"].get<int64_t>(), 0) << r->dump();
+  }
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 1000);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE serial_number LIKE 'A%' AND data_model = 'Device'"), 500);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE serial_number LIKE 'B%' AND data_model = "
+                  "'InternetGatewayDevice'"),
+            500);
+  // cpesim reports its source address as the WAN address: both must be stored.
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE wan_ip IS NOT NULL AND wan_ip = peer_ip AND "
+                  "(peer_ip LIKE '127.2.%' OR peer_ip LIKE '127.3.%')"),
+            1000);
+  EXPECT_EQ(COUNT("SELECT count(DISTINCT peer_ip) FROM devices"), 1000);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE software_version <> '' AND hardware_version <> '' AND "
+                  "connection_request_url LIKE 'http://%' AND manufacturer <> '' AND last_boot IS NOT NULL AND "
+                  "last_bootstrap IS NOT NULL AND last_inform IS NOT NULL AND inform_count >= 1"),
+            1000);
+  EXPECT_GE(COUNT("SELECT count(*) FROM inform_events WHERE code = '0 BOOTSTRAP'"), 1000);
+  // Every device got its own credentials, confirmed (SetParameterValuesResponse status 0).
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE cwmp_username LIKE 'ruru-%' AND cwmp_ha1_md5 IS NOT NULL AND "
+                  "cr_username IS NOT NULL AND cr_password_ciphertext IS NOT NULL AND pending_cwmp_username IS NULL"),
+            1000);
+  EXPECT_EQ(Metric("ruru_devices_registered_total"), 1000);
+  EXPECT_GE(Metric("ruru_cwmp_sessions_total{outcome=\"completed\"}"), 1000);
+  EXPECT_GE(Metric("ruru_cwmp_informs_total{event=\"0 BOOTSTRAP\"}"), 1000);
+  EXPECT_GE(Metric("ruru_inform_batches_total"), 1);
+  EXPECT_NE(Metrics().find("ruru_inform_batch_commit_seconds_bucket"), std::string::npos);
+  // The CR password is stored sealed (AES-256-GCM: version, nonce, 32 characters, tag) with its key id.
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE octet_length(cr_password_ciphertext) = 61 AND cr_key_id = 'k1'"),
+            1000);
+}
+
+TEST_F(AcsdE2e, RotatedCredentialsAreUsedAndOldOnesRefusedAfterwards) {
+  StartAcsd("onboarding = shared\nonboarding_username = onboard\nonboarding_password = boot-pw\n"
+            "unknown_devices = register\n");
+  const json r = RunCpesim({"--devices", "20", "--source-ips", "127.4.0.0/24", "--acs-username-format", "onboard",
+                            "--acs-password-format", "boot-pw", "--inform-interval", "2", "--duration", "7"});
+  ASSERT_FALSE(r.is_null());
+  // The first session of each device uses the onboarding credential, the periodic ones after it
+  // the device's own: none fails.
+  EXPECT_GE(r["sessions"]["completed"].get<int64_t>(), 40) << r.dump();
+  EXPECT_EQ(r["sessions"]["failed"].get<int64_t>(), 0) << r.dump();
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE cwmp_username LIKE 'ruru-%' AND pending_cwmp_username IS NULL"),
+            20);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE inform_count >= 2"), 20);
+  const std::string serial = QueryValue("SELECT serial_number FROM devices ORDER BY id LIMIT 1");
+  const std::string pc = QueryValue("SELECT product_class FROM devices ORDER BY id LIMIT 1");
+  const std::string oui = QueryValue("SELECT oui FROM devices ORDER BY id LIMIT 1");
+  const std::string count_before = QueryValue("SELECT inform_count FROM devices ORDER BY id LIMIT 1");
+  // The onboarding credential no longer works for that device's periodic Inform...
+  HttpResult periodic = HttpRequest(cwmp_port_, "POST", "/", Basic("onboard", "boot-pw"),
+                                    InformXml(serial, {"2 PERIODIC"}, pc, oui));
+  EXPECT_EQ(periodic.status, 401) << periodic.body;
+  EXPECT_EQ(QueryValue("SELECT inform_count FROM devices ORDER BY id LIMIT 1"), count_before);
+  // ...nor does the device's old credential pattern or a wrong password.
+  EXPECT_EQ(HttpRequest(cwmp_port_, "POST", "/", Basic(serial, "pw-" + serial), InformXml(serial, {"2 PERIODIC"}, pc, oui))
+                .status,
+            401);
+  // After a factory reset (BOOTSTRAP) the onboarding credential is accepted again.
+  HttpResult reset = HttpRequest(cwmp_port_, "POST", "/", Basic("onboard", "boot-pw"),
+                                 InformXml(serial, {"0 BOOTSTRAP", "1 BOOT"}, pc, oui));
+  EXPECT_EQ(reset.status, 200) << reset.body;
+  EXPECT_GE(Metric("ruru_cwmp_auth_failures_total{reason=\"onboarding_refused\"}"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 20);  // nothing new was registered by the attempts
+  EXPECT_GE(Metric("ruru_credential_rotations_total{step=\"confirmed\"}"), 20);
+}
+
+TEST_F(AcsdE2e, WrongCredentialsAreRefusedAndNothingIsStored) {
+  StartAcsd("onboarding = shared\nonboarding_username = onboard\nonboarding_password = boot-pw\n"
+            "unknown_devices = register\n");
+  const json r = RunCpesim({"--devices", "10", "--acs-username-format", "onboard", "--acs-password-format", "nope",
+                            "--duration", "3"});
+  ASSERT_FALSE(r.is_null());
+  EXPECT_EQ(r["sessions"]["completed"].get<int64_t>(), 0) << r.dump();
+  EXPECT_GE(r["sessions"]["failed_by_reason"]["auth"].get<int64_t>(), 10) << r.dump();
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 0);
+  EXPECT_GE(Metric("ruru_cwmp_auth_failures_total{reason=\"wrong_credentials\"}"), 10);
+  // Basic with the right onboarding password works; an unknown username does not.
+  EXPECT_EQ(HttpRequest(cwmp_port_, "POST", "/", Basic("onboard", "boot-pw"), InformXml("S1", {"0 BOOTSTRAP"})).status,
+            200);
+  EXPECT_EQ(HttpRequest(cwmp_port_, "POST", "/", Basic("someone", "boot-pw"), InformXml("S2", {"0 BOOTSTRAP"})).status,
+            401);
+  // No credentials at all: a Digest challenge.
+  HttpResult none = HttpRequest(cwmp_port_, "POST", "/", {{"Content-Type", "text/xml"}}, InformXml("S3", {"1 BOOT"}));
+  EXPECT_EQ(none.status, 401);
+  EXPECT_NE(none.headers["www-authenticate"].find("Digest realm=\"ruru\""), std::string::npos);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 1);
+}
+
+TEST_F(AcsdE2e, ADevicesOwnCredentialForAnotherDeviceIdIsRefused) {
+  StartAcsd(kOpen);
+  ASSERT_EQ(HttpRequest(cwmp_port_, "POST", "/", Basic("x", "y"), InformXml("OWNER", {"1 BOOT"})).status, 200);
+  const int64_t owner = COUNT("SELECT id FROM devices WHERE serial_number = 'OWNER'");
+  auto store = db::pg::OpenDeviceStore({dsn()});
+  db::CredentialVerifier v{"owner-user", cwmp::DigestHa1(cwmp::DigestAlgorithm::kMd5, "owner-user", "ruru", "pw"),
+                           cwmp::DigestHa1(cwmp::DigestAlgorithm::kSha256, "owner-user", "ruru", "pw")};
+  ASSERT_TRUE(store->SetPendingCredentials(owner, v, {"cr", "\x01", "k1"}).ok());
+  ASSERT_TRUE(store->ConfirmPendingCredentials(owner).ok());
+  // The owner's credential for another DeviceId: refused, nothing registered.
+  HttpResult other = HttpRequest(cwmp_port_, "POST", "/", Basic("owner-user", "pw"), InformXml("OTHER", {"1 BOOT"}));
+  EXPECT_EQ(other.status, 401);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE serial_number = 'OTHER'"), 0);
+  EXPECT_GE(Metric("ruru_cwmp_auth_failures_total{reason=\"identity_mismatch\"}"), 1);
+  EXPECT_NE(AcsdLog().find("used for DeviceId 00D09E-RR-181-OTHER"), std::string::npos);
+  // For its own DeviceId it works.
+  EXPECT_EQ(HttpRequest(cwmp_port_, "POST", "/", Basic("owner-user", "pw"), InformXml("OWNER", {"2 PERIODIC"})).status,
+            200);
+}
+
+TEST_F(AcsdE2e, UnknownDevicesRejectedWhenConfigured) {
+  StartAcsd("onboarding = open\nunknown_devices = reject\n");
+  HttpResult r = HttpRequest(cwmp_port_, "POST", "/", Basic("a", "b"), InformXml("NEW1", {"0 BOOTSTRAP"}));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 0);
+  EXPECT_GE(Metric("ruru_cwmp_auth_failures_total{reason=\"unknown_device\"}"), 1);
+}
+
+TEST_F(AcsdE2e, LostInformResponseDoesNotLoseTheBootEvent) {
+  StartAcsd(kOpen);
+  // Every device loses some InformResponses and retries with its events kept.
+  const json r = RunCpesim({"--devices", "50", "--source-ips", "127.5.0.0/24", "--faults", "lost-inform-response=0.5",
+                            "--inform-interval", "2", "--duration", "10", "--seed", "7"});
+  ASSERT_FALSE(r.is_null());
+  EXPECT_GT(r["sessions"]["failed_by_reason"]["simulated"].get<int64_t>(), 0) << r.dump();
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 50);
+  // Every device's BOOT is stored, whether or not its first InformResponse arrived.
+  EXPECT_EQ(COUNT("SELECT count(DISTINCT device_id) FROM inform_events WHERE code = '1 BOOT'"), 50);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE last_boot IS NOT NULL"), 50);
+  // A device whose InformResponse was lost re-sends the same BOOT: stored again, not lost.
+  EXPECT_GT(COUNT("SELECT count(*) FROM inform_events WHERE code = '1 BOOT'"), 50);
+}
+
+TEST_F(AcsdE2e, HealthReadinessAndMetricsEndpoints) {
+  StartAcsd(kOpen);
+  EXPECT_EQ(HttpRequest(admin_port_, "GET", "/healthz").status, 200);
+  HttpResult ready = HttpRequest(admin_port_, "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  HttpResult m = HttpRequest(admin_port_, "GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.headers["content-type"].find("text/plain"), std::string::npos);
+  EXPECT_NE(m.body.find("# TYPE ruru_cwmp_sessions_total counter"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("ruru_cwmp_active_sessions 0"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("ruru_inventory_up 1"), std::string::npos) << m.body;
+  EXPECT_EQ(HttpRequest(admin_port_, "GET", "/nope").status, 404);
+  EXPECT_EQ(HttpRequest(admin_port_, "POST", "/metrics").status, 405);
+  // GET on the CWMP endpoint is not CWMP.
+  EXPECT_EQ(HttpRequest(cwmp_port_, "GET", "/").status, 405);
+}
+
+TEST_F(AcsdE2e, SigtermDrainsAndExitsCleanly) {
+  StartAcsd(kOpen);
+  const std::string report = dir_ + "/drain.json";
+  const pid_t sim = StartCpesim({"--devices", "200", "--source-ips", "127.6.0.0/24", "--inform-interval", "1",
+                                 "--duration", "6"},
+                                report);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const int status = StopAcsd(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(AcsdLog().find("inform queue flushed"), std::string::npos) << AcsdLog();
+  const json r = WaitCpesim(sim, report);
+  ASSERT_FALSE(r.is_null());
+  // Every Inform that was acknowledged (the session completed) is in the inventory.
+  EXPECT_GE(COUNT("SELECT coalesce(sum(inform_count), 0) FROM devices"), r["sessions"]["completed"].get<int64_t>());
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 200);
+}
+
+}  // namespace
+}  // namespace ruru::testing

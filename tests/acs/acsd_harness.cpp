@@ -1,0 +1,261 @@
+#include "tests/acs/acsd_harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "db/migrator.h"
+
+extern char** environ;
+
+namespace ruru::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0) return -2;
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout) {
+  HttpResult out;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    out.error = "connect failed";
+    ::close(fd);
+    return out;
+  }
+  size_t sent = 0;
+  while (sent < raw.size()) {
+    const ssize_t n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early (e.g. 413): still read its answer
+    sent += static_cast<size_t>(n);
+  }
+  std::string data;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t header_end = std::string::npos;
+  size_t content_length = 0;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      out.error = "timeout";
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[65536];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    data.append(buf, static_cast<size_t>(n));
+    if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
+      std::istringstream hs(data.substr(0, header_end));
+      std::string line;
+      std::getline(hs, line);
+      if (line.size() >= 12) out.status = std::atoi(line.c_str() + 9);
+      while (std::getline(hs, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        const size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = Lower(line.substr(0, colon));
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        auto& slot = out.headers[name];
+        slot = slot.empty() ? value : slot + ", " + value;
+      }
+      content_length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
+    }
+    if (header_end != std::string::npos && data.size() >= header_end + 4 + content_length) break;
+  }
+  if (header_end != std::string::npos) out.body = data.substr(header_end + 4);
+  ::close(fd);
+  return out;
+}
+
+HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
+                       const std::map<std::string, std::string>& headers, const std::string& body,
+                       std::chrono::milliseconds timeout) {
+  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) raw += k + ": " + v + "\r\n";
+  raw += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return HttpRaw(port, raw, timeout);
+}
+
+void AcsdTest::SetUp() {
+  PgTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  char tmpl[] = "/tmp/ruru-acsd-test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  dir_ = tmpl;
+  auto report = db::Migrate(dsn(), db::BuiltinMigrations());
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  std::ofstream(dir_ + "/cr.key") << std::string(64, 'c') << "\n";
+}
+
+void AcsdTest::TearDown() {
+  if (acsd_pid_ > 0) StopAcsd(SIGKILL, std::chrono::seconds(5));
+  if (HasFailure() && !dir_.empty()) {
+    const std::string log = AcsdLog();
+    std::cerr << "---- acsd log (last 6000 bytes) ----\n"
+              << (log.size() > 6000 ? log.substr(log.size() - 6000) : log) << "\n";
+  }
+  if (!dir_.empty() && !HasFailure()) std::system(("rm -rf '" + dir_ + "'").c_str());
+  PgTest::TearDown();
+}
+
+void AcsdTest::StartAcsd(const std::string& extra_config) {
+  const std::string conf = dir_ + "/acsd.conf";
+  {
+    std::ofstream out(conf);
+    out << "[database]\ndsn = " << dsn() << "\nbatch_flush = 2ms\n"
+        << "[admin]\nlisten = 127.0.0.1:0\n"
+        << "[credentials]\nkey_file = " << dir_ << "/cr.key\n"
+        << "[log]\nlevel = info\n"
+        << "[cwmp]\nlisten = 127.0.0.1:0\nretry_after = 1s\n"
+        << extra_config << "\n";
+  }
+  const std::string ready = dir_ + "/ready";
+  std::remove(ready.c_str());
+  acsd_pid_ = Spawn({ACSD_PATH, "run", "--config", conf, "--ready-file", ready}, dir_ + "/acsd.log");
+  ASSERT_GT(acsd_pid_, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = ReadFile(ready);
+    if (!text.empty()) {
+      std::sscanf(text.c_str(), "cwmp_port=%hu\nadmin_port=%hu", &cwmp_port_, &admin_port_);
+      break;
+    }
+    int status = 0;
+    if (waitpid(acsd_pid_, &status, WNOHANG) == acsd_pid_) {
+      acsd_pid_ = -1;
+      FAIL() << "acsd exited at start:\n" << AcsdLog();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(cwmp_port_, 0) << "acsd did not become ready:\n" << AcsdLog();
+  // Ready for CPEs: the inventory has been checked.
+  for (int i = 0; i < 200; ++i) {
+    if (HttpRequest(admin_port_, "GET", "/readyz").status == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL() << "acsd never reported ready:\n" << AcsdLog();
+}
+
+int AcsdTest::StopAcsd(int sig, std::chrono::seconds timeout) {
+  if (acsd_pid_ <= 0) return -1;
+  ::kill(acsd_pid_, sig);
+  int status = WaitFor(acsd_pid_, timeout);
+  if (status == -1) {
+    ::kill(acsd_pid_, SIGKILL);
+    WaitFor(acsd_pid_, std::chrono::seconds(5));
+  }
+  acsd_pid_ = -1;
+  return status;
+}
+
+bool AcsdTest::AcsdRunning() {
+  if (acsd_pid_ <= 0) return false;
+  int status = 0;
+  return waitpid(acsd_pid_, &status, WNOHANG) == 0;
+}
+
+std::string AcsdTest::AcsdLog() const { return ReadFile(dir_ + "/acsd.log"); }
+
+pid_t AcsdTest::StartCpesim(const std::vector<std::string>& args, const std::string& report_path) {
+  const char* override_path = std::getenv("RURU_TEST_CPESIM");  // e.g. a Release build for speed
+  std::vector<std::string> argv = {override_path != nullptr && *override_path ? override_path : CPESIM_PATH, "--acs-url", CwmpUrl(), "--report", report_path,
+                                   "--summary-interval", "0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Spawn(argv, report_path + ".log");
+}
+
+nlohmann::json AcsdTest::WaitCpesim(pid_t pid, const std::string& report_path, std::chrono::seconds timeout) {
+  const int status = WaitFor(pid, timeout);
+  if (status == -1) {
+    ::kill(pid, SIGKILL);
+    WaitFor(pid, std::chrono::seconds(5));
+    ADD_FAILURE() << "cpesim did not finish within " << timeout.count() << " s\n" << ReadFile(report_path + ".log");
+    return {};
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "cpesim failed:\n" << ReadFile(report_path + ".log");
+  const std::string text = ReadFile(report_path);
+  if (text.empty()) {
+    ADD_FAILURE() << "cpesim wrote no report\n" << ReadFile(report_path + ".log");
+    return {};
+  }
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+nlohmann::json AcsdTest::RunCpesim(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  static int n = 0;
+  const std::string report = dir_ + "/cpesim-" + std::to_string(++n) + ".json";
+  const pid_t pid = StartCpesim(args, report);
+  if (pid <= 0) {
+    ADD_FAILURE() << "cannot start cpesim";
+    return {};
+  }
+  return WaitCpesim(pid, report, timeout);
+}
+
+std::string AcsdTest::Metrics() { return HttpRequest(admin_port_, "GET", "/metrics").body; }
+
+double AcsdTest::Metric(const std::string& series) {
+  const std::string text = Metrics();
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::atof(line.c_str() + series.size() + 1);
+  }
+  return 0;
+}
+
+}  // namespace ruru::testing

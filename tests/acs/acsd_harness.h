@@ -1,0 +1,70 @@
+// Test harness for acsd end-to-end tests: a fresh migrated database (PgTest), acsd as a real
+// child process on loopback ports chosen by the kernel, cpesim runs with JSON reports, and a small
+// blocking HTTP client for hand-made requests. Every wait is bounded.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/pg_test.h"
+
+namespace ruru::testing {
+
+struct HttpResult {
+  int status = 0;  // 0: no answer (connection refused, closed or timed out)
+  std::map<std::string, std::string> headers;  // lower-case names; repeated headers joined with ", "
+  std::string body;
+  std::string error;
+};
+
+// One request on a fresh connection to 127.0.0.1:port. `raw` (when not empty) is sent verbatim
+// instead of a request built from the other fields.
+HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
+                       const std::map<std::string, std::string>& headers = {}, const std::string& body = "",
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+class AcsdTest : public PgTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Writes the config (defaults for tests + `extra` INI lines appended) and starts acsd.
+  // Fails the test (ASSERT) when acsd does not report ready within 20 s.
+  void StartAcsd(const std::string& extra_config = "");
+  // Sends `sig` and waits up to `timeout` for the exit; returns the exit status (-1: still running,
+  // then killed).
+  int StopAcsd(int sig = SIGTERM, std::chrono::seconds timeout = std::chrono::seconds(30));
+  bool AcsdRunning();
+  std::string AcsdLog() const;
+  std::string CwmpUrl() const { return "http://127.0.0.1:" + std::to_string(cwmp_port_) + "/"; }
+
+  // Runs cpesim with `args` (plus --acs-url and --report) and returns its report; fails the test
+  // on a non-zero exit or a missing report.
+  nlohmann::json RunCpesim(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(120));
+  // Starts cpesim in the background; WaitCpesim collects it.
+  pid_t StartCpesim(const std::vector<std::string>& args, const std::string& report_path);
+  nlohmann::json WaitCpesim(pid_t pid, const std::string& report_path,
+                            std::chrono::seconds timeout = std::chrono::seconds(120));
+
+  std::string Metrics();  // GET /metrics on the admin port
+  // The value of one metric series line ("name{labels}"), 0 when absent.
+  double Metric(const std::string& series);
+
+  std::string dir_;  // scratch directory of this test
+  uint16_t cwmp_port_ = 0;
+  uint16_t admin_port_ = 0;
+  pid_t acsd_pid_ = -1;
+};
+
+// Spawns `argv` with stdout+stderr to `log_path`; -1 on failure.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path);
+// Waits for `pid` up to `timeout`; returns the wait status, or -1 on timeout (the process is left).
+int WaitFor(pid_t pid, std::chrono::milliseconds timeout);
+
+}  // namespace ruru::testing
