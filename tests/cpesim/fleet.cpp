@@ -664,14 +664,14 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
       out.detail = "HTTP " + std::to_string(resp->status);
       co_return std::nullopt;
     }
-    auto decoded = cwmp::Decode(resp->body);
+    auto decoded = memo_.Decode(resp->body);
     if (!decoded.ok()) {
       out.reason = SessionFailure::kProtocol;
       out.detail = "decode: " + decoded.error().message;
       co_return std::nullopt;
     }
-    metrics_.MessageReceived(decoded->envelope.body);
-    co_return std::move(decoded->envelope);
+    metrics_.MessageReceived(decoded->body);
+    co_return std::move(*decoded);
   };
 
   auto finish = [&]() {

@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "tests/cpesim/connreq_server.h"
+#include "tests/cpesim/decode_memo.h"
 #include "tests/cpesim/device.h"
 #include "tests/cpesim/faults.h"
 #include "tests/cpesim/metrics.h"
@@ -152,6 +153,7 @@ class Fleet {
   FleetConfig config_;
   const Clock& clock_;
   Metrics metrics_;
+  DecodeMemo memo_;  // the ACS's answers, decoded (the repeated InformResponse without gSOAP)
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<ConnReqServer> connreq_;
   std::vector<std::unique_ptr<SimDevice>> devices_;
