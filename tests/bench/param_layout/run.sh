@@ -17,7 +17,8 @@ FLEET_TX=${FLEET_TX:-10}
 LAYOUTS=${LAYOUTS:-"B A C"}
 FF=${FF:-90}                        # fillfactor of the row layouts
 JSONB_COMPRESSION=${JSONB_COMPRESSION:-lz4}
-JSONB_GIN=${JSONB_GIN:-1}           # also measure a jsonb_path_ops GIN index for layout A
+JSONB_GIN=${JSONB_GIN:-1}
+PLAN_CACHE_MODE=${PLAN_CACHE_MODE:-force_generic_plan}  # writer statements; "auto" shows the custom-plan trap           # also measure a jsonb_path_ops GIN index for layout A
 MAX_SECONDS=${MAX_SECONDS:-3300}    # watchdog: the whole run is killed (and cleaned up) after this
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PORT=${PORT:-54329}
@@ -47,7 +48,9 @@ trap cleanup EXIT
 trap 'echo interrupted; exit 130' INT
 trap 'echo terminated; exit 143' TERM
 ( trap 'kill $sp 2>/dev/null; exit 0' TERM; sleep "$MAX_SECONDS" >/dev/null 2>&1 & sp=$!; wait $sp
-  echo "watchdog: $MAX_SECONDS s elapsed, stopping"; kill -TERM $$ ) &
+  echo "watchdog: $MAX_SECONDS s elapsed, stopping"
+  # stop the server first: the running psql fails at once and the EXIT trap cleans up
+  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1; kill -TERM $$ ) &
 WATCHDOG=$!
 
 [ "$(id -u)" = 0 ] && chown postgres "$DIR"
@@ -185,11 +188,16 @@ phase() { # layout phase-name kind variant nbatches first-batch [extra SET]
   read -r f0 r0 w0 < <(q "SELECT wal_fpi, wal_records, wal_bytes FROM pg_stat_wal" | tr '|' ' ')
   {
     echo "$extra"
+    # as the application does it: a prepared statement with a generic plan (a custom plan for a
+    # literal 300,000-element array picks a hash join over the whole table)
+    echo "SET plan_cache_mode = $PLAN_CACHE_MODE;"
+    echo "PREPARE w AS"
+    stmt "$L" "$var" | sed -e "s/:'ids'/\$1/; s/:'keys'/\$2/; s/:'vals'/\$3/; s/:'typs'/\$4/; s/:'ws'/\$5/; s/ \\\\gset\$/;/"
     for ((b = first; b < first + n; b++)); do
       build_arrays "$L" "$kind" "$b"
       echo "SELECT pg_current_wal_insert_lsn() AS lsn0, clock_timestamp() AS t0, cardinality(:'ids'::bigint[]) AS sent \\gset"
       echo "BEGIN;"
-      stmt "$L" "$var"
+      echo "EXECUTE w(:'ids', :'keys', :'vals', :'typs', :'ws') \\gset"
       echo "COMMIT;"
       echo "INSERT INTO batch_results VALUES ('$L', '$ph', $b, :sent, :n,
               extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), :'lsn0'));"
