@@ -324,9 +324,14 @@ void Device::FactoryReset() {
 
 std::vector<cwmp::ParameterValueStruct> Device::InformParameters() const {
   std::vector<cwmp::ParameterValueStruct> out;
+  out.reserve(model_->inform_parameters().size());
   const auto& nodes = model_->nodes();
+  std::vector<std::string_view> segs;
   for (const std::string& path : model_->inform_parameters()) {
-    std::vector<std::string_view> segs;
+    // Without "{i}" the path names one parameter and is its own canonical name: no PathOf (which
+    // builds the name from the node chain) for the common case, every Inform.
+    const bool fans_out = path.find("{i}") != std::string::npos;
+    segs.clear();
     std::string_view rest = std::string_view(path).substr(model_->root().size());
     while (!rest.empty()) {
       const size_t dot = rest.find('.');
@@ -339,7 +344,7 @@ std::vector<cwmp::ParameterValueStruct> Device::InformParameters() const {
       if (i == segs.size()) {
         const auto param = static_cast<uint16_t>(nodes[r.node].parameter);
         const ParameterDef& def = model_->parameters()[param];
-        out.push_back({PathOf(r.node, r.numbers), {def.type, def.secret ? "" : Value(param, r.numbers)}});
+        out.push_back({fans_out ? PathOf(r.node, r.numbers) : path, {def.type, def.secret ? "" : Value(param, r.numbers)}});
         return;
       }
       const ModelNode& cur = nodes[r.node];
