@@ -1016,6 +1016,16 @@ uint16_t CwmpEndpoint::port() const {
 }
 
 size_t CwmpEndpoint::ActiveSessions() const { return impl_->by_cookie_size(); }
+
+size_t CwmpEndpoint::LiveSessions() const {
+  std::lock_guard lock(impl_->mu);
+  size_t n = 0;
+  for (const auto& [id, s] : impl_->by_cookie) {
+    auto c = s->conn.lock();
+    if (s->busy || (c && c->open)) ++n;
+  }
+  return n;
+}
 size_t CwmpEndpoint::OpenConnections() const { return impl_->open_conns; }
 
 }  // namespace ruru::acs

@@ -47,7 +47,10 @@ class CwmpEndpoint {
   void CloseAll();
 
   uint16_t port() const;  // the bound port (useful with port 0)
-  size_t ActiveSessions() const;
+  size_t ActiveSessions() const;  // sessions not yet ended (including ones whose connection dropped)
+  // Sessions being served now: a request in progress or their connection still open. A session
+  // whose CPE went away is not waited for by a drain (the CPE retries with a new session).
+  size_t LiveSessions() const;
   size_t OpenConnections() const;
 
  private:

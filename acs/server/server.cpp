@@ -198,9 +198,9 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   auto drain_started = std::chrono::steady_clock::now();
   std::function<void()> check_drained = [&] {
     const bool timed_out = std::chrono::steady_clock::now() - drain_started >= config.cwmp.drain_timeout;
-    if (endpoint.ActiveSessions() == 0 || timed_out) {
-      if (timed_out && endpoint.ActiveSessions() > 0) {
-        log->warn("drain timeout: {} sessions still open are cut", endpoint.ActiveSessions());
+    if (endpoint.LiveSessions() == 0 || timed_out) {
+      if (timed_out && endpoint.LiveSessions() > 0) {
+        log->warn("drain timeout: {} sessions still open are cut", endpoint.LiveSessions());
       }
       endpoint.CloseAll();
       admin.Stop();
@@ -217,7 +217,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   };
   signals.async_wait([&](beast::error_code ec, int signo) {
     if (ec) return;
-    log->info("signal {}: draining ({} sessions open, up to {} s)", signo, endpoint.ActiveSessions(),
+    log->info("signal {}: draining ({} sessions open, up to {} s)", signo, endpoint.LiveSessions(),
               config.cwmp.drain_timeout.count());
     draining = true;
     drain_started = std::chrono::steady_clock::now();
