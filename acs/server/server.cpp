@@ -13,6 +13,7 @@
 #include "acs/server/metrics.h"
 #include "acs/server/secret_box.h"
 #include "base/asio.h"
+#include "db/migrator.h"
 #include "db/pg/pg_inventory.h"
 
 namespace ruru::acs {
@@ -72,6 +73,24 @@ Status RunServer(const Config& config, const ServerOptions& options) {
     nonce_key = *k;
   } else {
     nonce_key = RandomHex(32);
+  }
+
+  // The schema must be the one this binary was built for. A database that cannot be reached is not
+  // an error here (acsd starts, reports not ready and reconnects); a wrong schema is.
+  if (auto version = db::CurrentVersion(config.database.dsn); version.ok()) {
+    const int known = db::BuiltinMigrations().back().version;
+    if (*version < known) {
+      return Error{ErrorCode::kInvalidArgument, "the database schema is at V" + std::to_string(*version) +
+                                                    ", this acsd needs V" + std::to_string(known) +
+                                                    ": run `acsd migrate` first"};
+    }
+    if (*version > known) {
+      return Error{ErrorCode::kInvalidArgument, "the database schema V" + std::to_string(*version) +
+                                                    " is newer than this acsd knows (V" + std::to_string(known) +
+                                                    "): refusing to run an older acsd on it"};
+    }
+  } else {
+    log->warn("database not reachable at start ({}); serving 503 until it is", version.error().message);
   }
 
   db::pg::PgOptions pg;

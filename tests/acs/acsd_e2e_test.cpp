@@ -2,6 +2,14 @@
 // and hand-made CWMP requests over loopback sockets. See tests/acs/acsd_harness.h.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cwmp/codec.h"
@@ -37,6 +45,81 @@ std::map<std::string, std::string> Basic(const std::string& user, const std::str
 }
 
 #define COUNT(sql) std::atoll(QueryValue(sql).c_str())
+
+// A keep-alive client connection, optionally bound to a loopback source address (a CPE's "WAN IP").
+class Client {
+ public:
+  Client(uint16_t port, const std::string& source = "") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (!source.empty()) {
+      sockaddr_in src{};
+      src.sin_family = AF_INET;
+      inet_pton(AF_INET, source.c_str(), &src.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src);
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  bool ok() const { return ok_; }
+
+  // POST / with `body`; returns status, headers (lower case) and body. Keeps the cookie.
+  HttpResult Post(const std::string& body, const std::map<std::string, std::string>& headers = {}) {
+    std::string raw = "POST / HTTP/1.1\r\nHost: acs\r\n";
+    for (const auto& [k, v] : headers) raw += k + ": " + v + "\r\n";
+    if (!cookie_.empty()) raw += "Cookie: " + cookie_ + "\r\n";
+    raw += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    ::send(fd_, raw.data(), raw.size(), MSG_NOSIGNAL);
+    HttpResult out;
+    std::string data;
+    size_t header_end = std::string::npos, length = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[65536];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      data.append(buf, static_cast<size_t>(n));
+      if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
+        std::istringstream hs(data.substr(0, header_end));
+        std::string line;
+        std::getline(hs, line);
+        out.status = std::atoi(line.c_str() + 9);
+        while (std::getline(hs, line)) {
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          const size_t colon = line.find(':');
+          if (colon == std::string::npos) continue;
+          std::string name = line.substr(0, colon);
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          out.headers[name] = line.substr(colon + 2);
+        }
+        length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
+      }
+      if (header_end != std::string::npos && data.size() >= header_end + 4 + length) {
+        out.body = data.substr(header_end + 4, length);
+        break;
+      }
+    }
+    if (auto it = out.headers.find("set-cookie"); it != out.headers.end()) cookie_ = it->second.substr(0, it->second.find(';'));
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+  std::string cookie_;
+};
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(RURU_FIXTURES_DIR) + "/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 class AcsdE2e : public AcsdTest {};
 
@@ -221,6 +304,97 @@ TEST_F(AcsdE2e, SigtermDrainsAndExitsCleanly) {
   // Every Inform that was acknowledged (the session completed) is in the inventory.
   EXPECT_GE(COUNT("SELECT coalesce(sum(inform_count), 0) FROM devices"), r["sessions"]["completed"].get<int64_t>());
   EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 200);
+}
+
+TEST_F(AcsdE2e, GenieacsSimCaptureWithSharedBasicUsernameAndEmptyPassword) {
+  // genieacs-sim: every device sends one Basic username with an empty password.
+  StartAcsd("onboarding = shared\nonboarding_username = 8KA8WA1151100043\nonboarding_password =\n"
+            "unknown_devices = register\n[credentials]\nrotate_on_bootstrap = false\n");
+  const std::string raw = ReadFixture("genieacs-sim/script-001-req-Inform.http");
+  ASSERT_FALSE(raw.empty());
+  const size_t body_at = raw.find("\r\n\r\n") != std::string::npos ? raw.find("\r\n\r\n") + 4 : raw.find("\n\n") + 2;
+  const std::string body = raw.substr(body_at);
+  Client c(cwmp_port_);
+  ASSERT_TRUE(c.ok());
+  HttpResult r = c.Post(body, Basic("8KA8WA1151100043", ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("InformResponse"), std::string::npos) << r.body;
+  EXPECT_NE(r.headers["set-cookie"].find("ruru_session="), std::string::npos);
+  // Rotation is off: the empty POST ends the session with 204.
+  HttpResult end = c.Post("");
+  EXPECT_EQ(end.status, 204);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 1);
+  EXPECT_EQ(QueryValue("SELECT data_model FROM devices"), "InternetGatewayDevice");
+  // Another "device" with the same shared credential registers too.
+  std::string other = body;
+  const std::string serial = QueryValue("SELECT serial_number FROM devices");
+  for (size_t at = other.find(serial); at != std::string::npos; at = other.find(serial, at + 1)) other[at + serial.size() - 1] = 'Z';
+  Client c2(cwmp_port_);
+  EXPECT_EQ(c2.Post(other, Basic("8KA8WA1151100043", "")).status, 200);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 2);
+}
+
+TEST_F(AcsdE2e, TransferCompleteIsStoredBeforeItsResponse) {
+  StartAcsd(std::string(kOpen) + "[credentials]\nrotate_on_bootstrap = false\n");
+  Client c(cwmp_port_);
+  ASSERT_EQ(c.Post(InformXml("TC1", {"7 TRANSFER COMPLETE", "M Download"}), Basic("a", "b")).status, 200);
+  cwmp::Envelope env;
+  env.ns = cwmp::Namespace::kCwmp12;
+  env.id = "2";
+  cwmp::TransferComplete tc;
+  tc.command_key = "fw-42";
+  tc.fault = {9010, "Download failure"};
+  tc.start_time = "2026-12-01T00:00:00Z";
+  tc.complete_time = "2026-12-01T00:01:00Z";
+  env.body = tc;
+  auto xml = cwmp::Encode(env);
+  ASSERT_TRUE(xml.ok());
+  HttpResult r = c.Post(*xml);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("TransferCompleteResponse"), std::string::npos) << r.body;
+  EXPECT_EQ(QueryValue("SELECT rpc || ' ' || command_key FROM cpe_reports"), "TransferComplete fw-42");
+  EXPECT_EQ(QueryValue("SELECT code FROM device_faults WHERE rpc = 'TransferComplete'"), "9010");
+  // A CPE GetRPCMethods is answered with the ACS's methods.
+  env.id = "3";
+  env.body = cwmp::GetRPCMethods{};
+  r = c.Post(*cwmp::Encode(env));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("<string>TransferComplete</string>"), std::string::npos) << r.body;
+  EXPECT_EQ(c.Post("").status, 204);
+}
+
+TEST_F(AcsdE2e, DuplicateIdentityFromTwoAddressesIsDetectedAndLogged) {
+  StartAcsd(std::string(kOpen) + "[credentials]\nrotate_on_bootstrap = false\n");
+  {
+    Client a(cwmp_port_, "127.7.0.1");
+    ASSERT_EQ(a.Post(InformXml("DUP1", {"1 BOOT"}), Basic("a", "b")).status, 200);
+    EXPECT_EQ(a.Post("").status, 204);
+  }
+  {
+    Client b(cwmp_port_, "127.7.0.2");  // the same DeviceId from another address, no BOOT
+    ASSERT_EQ(b.Post(InformXml("DUP1", {"2 PERIODIC"}), Basic("a", "b")).status, 200);
+    EXPECT_EQ(b.Post("").status, 204);
+  }
+  EXPECT_EQ(Metric("ruru_duplicate_identity_total"), 1);
+  EXPECT_NE(AcsdLog().find("possible duplicate identity"), std::string::npos);
+  EXPECT_EQ(QueryValue("SELECT duplicate_suspect_at IS NOT NULL FROM devices"), "t");
+  EXPECT_EQ(QueryValue("SELECT peer_ip FROM devices"), "127.7.0.2");
+  EXPECT_EQ(COUNT("SELECT count(*) FROM ip_history WHERE ip = '127.7.0.1' AND kind = 'peer'"), 1);
+}
+
+TEST_F(AcsdE2e, RefusesToRunOnAnUnmigratedOrNewerSchema) {
+  Exec("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')");
+  const std::string conf = dir_ + "/bad.conf";
+  std::ofstream(conf) << "[database]\ndsn = " << dsn() << "\n[credentials]\nkey_file = " << dir_
+                      << "/cr.key\n[cwmp]\nlisten = 127.0.0.1:0\n[admin]\nlisten = 127.0.0.1:0\n";
+  const pid_t pid = Spawn({ACSD_PATH_FOR_TEST, "run", "--config", conf}, dir_ + "/bad.log");
+  const int status = WaitFor(pid, std::chrono::seconds(20));
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  std::ifstream in(dir_ + "/bad.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_NE(ss.str().find("newer than this acsd knows"), std::string::npos) << ss.str();
 }
 
 }  // namespace
