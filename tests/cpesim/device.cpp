@@ -344,7 +344,8 @@ std::vector<cwmp::ParameterValueStruct> Device::InformParameters() const {
       if (i == segs.size()) {
         const auto param = static_cast<uint16_t>(nodes[r.node].parameter);
         const ParameterDef& def = model_->parameters()[param];
-        out.push_back({fans_out ? PathOf(r.node, r.numbers) : path, {def.type, def.secret ? "" : Value(param, r.numbers)}});
+        out.push_back(
+            {fans_out ? PathOf(r.node, r.numbers) : path, {def.type, def.secret ? "" : Value(param, r.numbers)}});
         return;
       }
       const ModelNode& cur = nodes[r.node];
