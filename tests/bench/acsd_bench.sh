@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# acsd end-to-end benchmark (issue 5): a private PostgreSQL 15 cluster, acsd and cpesim all on this
+# machine, plain HTTP on loopback, every device on its own 127.x source address.
+#
+#   tests/bench/acsd_bench.sh [BUILD_DIR]         (default build/; a Release build is best)
+#
+# Phases:
+#   1. registration: DEVICES fresh devices inform at once (BOOTSTRAP), with the credential
+#      rotation of their first session (SetParameterValues + confirmation);
+#   2. periodic: the same cpesim run keeps every device informing every INTERVAL seconds; the
+#      window [WARMUP, WARMUP + WINDOW] after registration is measured from acsd's own counters.
+# Prints: registrations/s, periodic sessions/s, acsd CPU-µs per session (utime+stime from /proc),
+# acsd RSS, PostgreSQL bytes per device, cpesim's latency percentiles; and a JSON line for
+# docs/performance.md. Environment knobs: DEVICES (10000), INTERVAL (1), WINDOW (20), WARMUP (5),
+# INFLIGHT (2000), CPESIM_THREADS (1; needs cpesim --threads), FSYNC (on), IO_THREADS (0 = cores),
+# BATCH_WRITERS (2), ROTATE (true), PERF (0; 1 = perf record -g acsd during the window).
+# Bounded: the whole run stops after about WARMUP + WINDOW + 120 s; everything it started is
+# stopped on exit (also on error or Ctrl-C).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD="${1:-$ROOT/build}"
+DEVICES="${DEVICES:-10000}"
+INTERVAL="${INTERVAL:-1}"
+WINDOW="${WINDOW:-20}"
+WARMUP="${WARMUP:-5}"
+INFLIGHT="${INFLIGHT:-2000}"
+CPESIM_THREADS="${CPESIM_THREADS:-1}"
+FSYNC="${FSYNC:-on}"
+IO_THREADS="${IO_THREADS:-0}"
+BATCH_WRITERS="${BATCH_WRITERS:-2}"
+ROTATE="${ROTATE:-true}"
+PERF="${PERF:-0}"
+PG_BIN=/usr/lib/postgresql/15/bin
+ACSD="$BUILD/acs/acsd"
+CPESIM="${CPESIM:-$BUILD/tests/cpesim/cpesim}"
+[[ -x "$ACSD" && -x "$CPESIM" ]] || { echo "acsd_bench: build acsd and cpesim in $BUILD first" >&2; exit 2; }
+
+WORK="$(mktemp -d /tmp/ruru-acsd-bench.XXXXXX)"
+chmod 0755 "$WORK"  # the postgres user must reach its data directory inside
+ACSD_PID="" SIM_PID="" PERF_PID=""
+as_pg() { if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else (cd / && "$@"); fi; }
+cleanup() {
+  set +e
+  [[ -n "$PERF_PID" ]] && kill -INT "$PERF_PID" 2>/dev/null && wait "$PERF_PID" 2>/dev/null
+  [[ -n "$SIM_PID" ]] && kill "$SIM_PID" 2>/dev/null
+  [[ -n "$ACSD_PID" ]] && kill -TERM "$ACSD_PID" 2>/dev/null && sleep 1 && kill -KILL "$ACSD_PID" 2>/dev/null
+  [[ -f "$WORK/pg/data/postmaster.pid" ]] && as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" stop -m immediate -w >/dev/null 2>&1
+  echo "acsd_bench: logs kept in $WORK (acsd.log, cpesim.log, report.json)"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- PostgreSQL -------------------------------------------------------------------------------
+mkdir -p "$WORK/pg"
+[[ $EUID -eq 0 ]] && chown postgres: "$WORK/pg"
+chmod 0700 "$WORK/pg"
+as_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+PORT=$((56000 + RANDOM % 1000))
+cat >>"$WORK/pg/data/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $PORT
+unix_socket_directories = '$WORK/pg'
+fsync = $FSYNC
+shared_buffers = 1GB
+max_connections = 50
+max_wal_size = 8GB
+CONF
+as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w start >/dev/null
+DSN="postgresql://postgres@/postgres?host=$WORK/pg&port=$PORT"
+"$ACSD" migrate --dsn "$DSN" >/dev/null 2>&1
+
+# ---- acsd ---------------------------------------------------------------------------------------
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cr.key"
+cat >"$WORK/acsd.conf" <<CONF
+[cwmp]
+listen = 127.0.0.1:0
+onboarding = open
+unknown_devices = register
+io_threads = $IO_THREADS
+max_sessions = 20000
+max_connections = 19000
+[credentials]
+key_file = $WORK/cr.key
+rotate_on_bootstrap = $ROTATE
+[database]
+dsn = $DSN
+batch_writers = $BATCH_WRITERS
+pool_size = 4
+[admin]
+listen = 127.0.0.1:0
+[log]
+level = warn
+CONF
+"$ACSD" run --config "$WORK/acsd.conf" --ready-file "$WORK/ready" >"$WORK/acsd.log" 2>&1 &
+ACSD_PID=$!
+for _ in $(seq 100); do [[ -s "$WORK/ready" ]] && break; sleep 0.1; done
+CWMP_PORT="$(sed -n 's/^cwmp_port=//p' "$WORK/ready")"
+ADMIN_PORT="$(sed -n 's/^admin_port=//p' "$WORK/ready")"
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null && break; sleep 0.1; done
+
+metric() { curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ACSD_PID/stat"; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$ACSD_PID/status"; }
+now() { date +%s.%N; }
+TICK="$(getconf CLK_TCK)"
+
+# ---- cpesim ---------------------------------------------------------------------------------------
+THREAD_ARGS=()
+if [[ "$CPESIM_THREADS" != 1 ]]; then THREAD_ARGS=(--threads "$CPESIM_THREADS"); fi
+DURATION=$((WARMUP + WINDOW + 90))
+"$CPESIM" --acs-url "http://127.0.0.1:$CWMP_PORT/" --devices "$DEVICES" --ramp-per-second 0 \
+  --source-ips 127.16.0.0/12 --inform-interval "$INTERVAL" --max-inflight "$INFLIGHT" \
+  --duration "$DURATION" --summary-interval 5 --report "$WORK/report.json" "${THREAD_ARGS[@]}" \
+  >"$WORK/cpesim.log" 2>&1 &
+SIM_PID=$!
+
+# Phase 1: registration, until every device is registered (bounded by 90 s).
+T0="$(now)"
+for _ in $(seq 900); do
+  R="$(metric ruru_devices_registered_total)"
+  [[ "${R:-0}" -ge "$DEVICES" ]] && break
+  sleep 0.1
+done
+T1="$(now)"
+R="$(metric ruru_devices_registered_total)"
+REG_RATE="$(echo "${R:-0} / ($T1 - $T0)" | bc -l)"
+
+# Phase 2: periodic informs.
+sleep "$WARMUP"
+S0="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
+F0="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
+B0="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
+C0="$(cpu_ticks)"
+W0="$(now)"
+if [[ "$PERF" == 1 ]] && command -v perf >/dev/null; then
+  perf record -g -F 499 -p "$ACSD_PID" -o "$WORK/perf.data" -- sleep "$WINDOW" >/dev/null 2>&1 &
+  PERF_PID=$!
+fi
+sleep "$WINDOW"
+W1="$(now)"
+S1="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
+F1="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
+B1="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
+C1="$(cpu_ticks)"
+RSS="$(rss_kb)"
+if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" 2>/dev/null || true; PERF_PID=""; fi
+
+SESSIONS=$((S1 - S0))
+RATE="$(echo "$SESSIONS / ($W1 - $W0)" | bc -l)"
+CPU_US="$(echo "($C1 - $C0) * 1000000 / $TICK / ($SESSIONS + 0.000001)" | bc -l)"
+DB_BYTES="$(psql "$DSN" -XAtc "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")"
+DB_DEVICES="$(psql "$DSN" -XAtc "SELECT count(*) FROM devices")"
+EVENTS_BYTES="$(psql "$DSN" -XAtc "SELECT pg_total_relation_size('inform_events')")"
+kill -INT "$SIM_PID" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
+SIM_PID=""
+LAT="$(python3 -c "import json; r=json.load(open('$WORK/report.json')); l=r['latency_ms']; print(f\"p50 {l['p50']:.1f} ms, p90 {l['p90']:.1f} ms, p99 {l['p99']:.1f} ms\")" 2>/dev/null || echo "n/a")"
+
+printf '\nacsd_bench: %s devices, inform interval %s s, %s s window, load average %s\n' "$DEVICES" "$INTERVAL" "$WINDOW" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  registration:        %.0f devices/s (%s registered, with credential rotation: %s)\n' "$REG_RATE" "${R:-0}" "$ROTATE"
+printf '  periodic sessions/s: %.0f  (%s completed, %s failed, %s 503 for max_sessions in the window)\n' "$RATE" "$SESSIONS" "$((F1 - F0))" "$((B1 - B0))"
+printf '  acsd CPU per session: %.0f us (utime+stime)\n' "$CPU_US"
+printf '  acsd RSS:            %.1f MB\n' "$(echo "$RSS / 1024" | bc -l)"
+printf '  PostgreSQL:          %.0f bytes/device over %s devices (inform_events: %.0f MB)\n' "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)" "$DB_DEVICES" "$(echo "$EVENTS_BYTES / 1048576" | bc -l)"
+printf '  cpesim latency:      %s\n' "$LAT"
+printf '{"devices":%s,"interval":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
+  "$DEVICES" "$INTERVAL" "$REG_RATE" "$RATE" "$CPU_US" "$(echo "$RSS / 1024" | bc -l)" "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)"
+if [[ "$PERF" == 1 && -f "$WORK/perf.data" ]]; then
+  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 >"$WORK/perf.txt" || true
+  echo "  perf profile (top symbols): $WORK/perf.txt"
+fi
