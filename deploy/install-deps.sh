@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   # libraries
   gsoap libgsoap-dev libpqxx-dev libpq-dev libspdlog-dev libfmt-dev libboost-dev
-  libboost-system-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
+  libboost-system-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libjemalloc-dev
   # tests: gtest, benchmarks, clang for the sanitizer and libFuzzer builds
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev llvm
   # the database (tests/run.sh and deploy/quickstart.sh start private clusters)

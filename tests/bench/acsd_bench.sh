@@ -13,7 +13,8 @@
 # acsd RSS, PostgreSQL bytes per device, cpesim's latency percentiles; and a JSON line for
 # docs/performance.md. Environment knobs: DEVICES (10000), INTERVAL (1), WINDOW (20), WARMUP (5),
 # INFLIGHT (2000), CPESIM_THREADS (1; needs cpesim --threads), FSYNC (on), IO_THREADS (0 = cores),
-# BATCH_WRITERS (2), ROTATE (true), PERF (0; 1 = perf record -g acsd during the window).
+# BATCH_WRITERS (2), ROTATE (true), PERF (0; 1 = perf record -g acsd during the window),
+# ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators).
 # Bounded: the whole run stops after about WARMUP + WINDOW + 120 s; everything it started is
 # stopped on exit (also on error or Ctrl-C).
 set -euo pipefail
@@ -92,7 +93,7 @@ listen = 127.0.0.1:0
 [log]
 level = warn
 CONF
-"$ACSD" run --config "$WORK/acsd.conf" --ready-file "$WORK/ready" >"$WORK/acsd.log" 2>&1 &
+LD_PRELOAD="${ACSD_LD_PRELOAD:-}" "$ACSD" run --config "$WORK/acsd.conf" --ready-file "$WORK/ready" >"$WORK/acsd.log" 2>&1 &
 ACSD_PID=$!
 for _ in $(seq 100); do [[ -s "$WORK/ready" ]] && break; sleep 0.1; done
 CWMP_PORT="$(sed -n 's/^cwmp_port=//p' "$WORK/ready")"
