@@ -15,7 +15,7 @@ PACKAGES=(
   # the database (tests/run.sh and deploy/quickstart.sh start private clusters)
   postgresql-15 postgresql-client-15
   # scripts
-  ca-certificates procps iproute2 python3
+  ca-certificates procps iproute2 python3 curl bc
 )
 
 missing=()
