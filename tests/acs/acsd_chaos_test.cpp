@@ -3,6 +3,7 @@
 // slowloris, garbage, XXE, concurrent and broken sessions) while a good fleet keeps informing,
 // session timeouts and overload (max_sessions). Every wait is bounded; every test checks what is
 // stored, not only what was answered. Label e2e (needs RURU_TEST_PG_DSN; skipped without it).
+// A test that shows a known acsd bug is skipped with GTEST_SKIP() << "acsd bug: ..." naming it.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -409,7 +410,7 @@ TEST_F(AcsdChaos, AcsdKilledUnderLoadAndRestartedKeepsTheInventoryConsistent) {
   StartAcsd(config);  // same ports: the fleet's ACS URL still points at it
   ASSERT_FALSE(HasFatalFailure());
   const double restarted = EpochNow();
-  EXPECT_LT(Steady::now() - killed, seconds(3)) << "acsd took too long to come back";
+  EXPECT_LT(Steady::now() - killed, seconds(5)) << "acsd took too long to come back";
   ASSERT_EQ(cwmp_port_, cwmp);
 
   const json r = WaitCpesim(sim, report, seconds(60));
@@ -667,9 +668,8 @@ TEST_F(AcsdChaos, HostileHttpIsRefusedWhileAGoodFleetKeepsInforming) {
 
 // Opens a session of `serial` whose CPE then goes silent (connection left open) and checks that
 // acsd abandons it within `limit`, counts it as a timeout and lets the device start over.
-void CheckSilentSessionTimesOut(AcsdTest* test, uint16_t port, const std::string& serial,
-                                std::optional<uint32_t> cpe_session_timeout, seconds expected,
-                                const std::function<double(const std::string&)>& metric) {
+void CheckSilentSessionTimesOut(uint16_t port, const std::string& serial, std::optional<uint32_t> cpe_session_timeout,
+                                seconds expected, const std::function<double(const std::string&)>& metric) {
   const double timeouts_before = metric("ruru_cwmp_sessions_total{outcome=\"timeout\"}");
   RawConn silent(port);
   ASSERT_FALSE(OpenSession(silent, serial, cpe_session_timeout).empty());
@@ -691,7 +691,6 @@ void CheckSilentSessionTimesOut(AcsdTest* test, uint16_t port, const std::string
   RawConn again(port);
   const std::string cookie = OpenSession(again, serial, cpe_session_timeout);
   EXPECT_TRUE(FinishSession(again, cookie));
-  (void)test;
 }
 
 TEST_F(AcsdChaos, SilentSessionEndsAfterTheConfiguredSessionTimeout) {
@@ -701,7 +700,7 @@ TEST_F(AcsdChaos, SilentSessionEndsAfterTheConfiguredSessionTimeout) {
                   "a 2 s session_timeout abandons a silent session after 30 s";
   StartAcsd(std::string(kOpen) + "session_timeout = 2s\n");
   ASSERT_FALSE(HasFatalFailure());
-  CheckSilentSessionTimesOut(this, cwmp_port_, "SILENT-12", std::nullopt, seconds(2),
+  CheckSilentSessionTimesOut(cwmp_port_, "SILENT-12", std::nullopt, seconds(2),
                              [this](const std::string& s) { return Metric(s); });
 }
 
@@ -709,7 +708,7 @@ TEST_F(AcsdChaos, SilentSessionEndsAfterTheCpesSessionTimeout) {
   // CWMP 1.4 with the CPE's SessionTimeout of 2 s and cwmp.session_timeout 2 s.
   StartAcsd(std::string(kOpen) + "session_timeout = 2s\n");
   ASSERT_FALSE(HasFatalFailure());
-  CheckSilentSessionTimesOut(this, cwmp_port_, "SILENT-14", 2u, seconds(2),
+  CheckSilentSessionTimesOut(cwmp_port_, "SILENT-14", 2u, seconds(2),
                              [this](const std::string& s) { return Metric(s); });
 }
 
