@@ -102,7 +102,17 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/nul
 
 metric() { curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ACSD_PID/stat"; }
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$ACSD_PID/status"; }
+# utime+stime of the postmaster and its children (backends come and go: only those alive at both
+# ends of the window count, so this is a lower bound for PostgreSQL).
+pg_ticks() {
+  local pm total=0 pid t
+  pm="$(head -n1 "$WORK/pg/data/postmaster.pid")"
+  for pid in "$pm" $(pgrep -P "$pm"); do
+    t="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + t))
+  done
+  echo "$total"
+}
 now() { date +%s.%N; }
 TICK="$(getconf CLK_TCK)"
 
@@ -133,6 +143,8 @@ S0="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
 F0="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
 B0="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
 C0="$(cpu_ticks)"
+P0="$(pg_ticks)"
+M0="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
 W0="$(now)"
 if [[ "$PERF" == 1 ]] && command -v perf >/dev/null; then
   perf record -g -F 499 -p "$ACSD_PID" -o "$WORK/perf.data" -- sleep "$WINDOW" >/dev/null 2>&1 &
@@ -144,6 +156,8 @@ S1="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
 F1="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
 B1="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
 C1="$(cpu_ticks)"
+P1="$(pg_ticks)"
+M1="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
 RSS="$(rss_kb)"
 if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" 2>/dev/null || true; PERF_PID=""; fi
 
@@ -163,6 +177,9 @@ printf '  registration:        %.0f devices/s (%s registered, with credential ro
 printf '  periodic sessions/s: %.0f  (%s completed, %s failed, %s 503 for max_sessions in the window)\n' "$RATE" "$SESSIONS" "$((F1 - F0))" "$((B1 - B0))"
 printf '  acsd CPU per session: %.0f us (utime+stime)\n' "$CPU_US"
 printf '  acsd RSS:            %.1f MB\n' "$(echo "$RSS / 1024" | bc -l)"
+printf '  cores used in the window: acsd %.2f, PostgreSQL >= %.2f, cpesim %.2f (of %s)\n' \
+  "$(echo "($C1 - $C0) / $TICK / ($W1 - $W0)" | bc -l)" "$(echo "($P1 - $P0) / $TICK / ($W1 - $W0)" | bc -l)" \
+  "$(echo "($M1 - $M0) / $TICK / ($W1 - $W0)" | bc -l)" "$(nproc)"
 printf '  PostgreSQL:          %.0f bytes/device over %s devices (inform_events: %.0f MB)\n' "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)" "$DB_DEVICES" "$(echo "$EVENTS_BYTES / 1048576" | bc -l)"
 printf '  cpesim latency:      %s\n' "$LAT"
 printf '{"devices":%s,"interval":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
