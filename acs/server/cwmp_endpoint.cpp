@@ -285,22 +285,32 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     }
   }
 
-  // Registers `s` as the device's session. Refuses when another session of the device is carried
-  // by a live connection; an abandoned one (its connection closed) is ended and replaced.
-  bool Claim(const SessionPtr& s, std::string* refused_why) {
+  enum class ClaimResult { kOk, kDeviceBusy, kFull };
+  // Registers `s` as the device's session. Refuses when cwmp.max_sessions sessions exist (checked
+  // here, under the lock, so a burst of new devices cannot overshoot it while their look-ups run),
+  // or when another session of the device is carried by a live connection; an abandoned one (its
+  // connection closed) is ended and replaced.
+  ClaimResult Claim(const SessionPtr& s, std::string* refused_why) {
     SessionPtr old;
     {
       std::lock_guard lock(mu);
-      auto& slot = by_device[DeviceCacheKey(s->key)];
-      if (slot) {
-        auto c = slot->conn.lock();
-        if (c && c->open && !slot->proto.Expired() && c != s->conn.lock()) {
+      const std::string device = DeviceCacheKey(s->key);
+      auto existing = by_device.find(device);
+      if (existing != by_device.end()) {
+        auto c = existing->second->conn.lock();
+        if (c && c->open && !existing->second->proto.Expired() && c != s->conn.lock()) {
           *refused_why = "another session of this device is in progress (from " + c->peer + ")";
-          return false;
+          return ClaimResult::kDeviceBusy;
         }
-        old = slot;
+        old = existing->second;
       }
-      slot = s;
+      // The device's own abandoned session is replaced, so it does not count against the cap.
+      const bool replaces = old && by_cookie.count(old->id) > 0;
+      if (by_cookie.size() - (replaces ? 1 : 0) >= cfg.max_sessions) {
+        *refused_why = "cwmp.max_sessions reached";
+        return ClaimResult::kFull;
+      }
+      by_device[device] = s;
       by_cookie[s->id] = s;
     }
     active_gauge->Add(1);
@@ -325,7 +335,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
         }
       }
     }
-    return true;
+    return ClaimResult::kOk;
   }
 
   asio::awaitable<Result<db::InformOutcome>> SubmitInform(db::InformWrite write) {
@@ -641,9 +651,12 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       co_return r;
     }
 
-    auto s = std::make_shared<AcsSession>(*deps.clock, std::chrono::seconds(std::max<uint32_t>(
-                                                           negotiated->session_timeout_seconds,
-                                                           static_cast<uint32_t>(cfg.session_timeout.count()))));
+    // Idle timeout: cwmp.session_timeout, or longer when the CPE announced a longer SessionTimeout
+    // (CWMP 1.3+). Negotiated's 30 s default for CPEs without the header must not override the
+    // configured value.
+    const auto configured = static_cast<uint32_t>(cfg.session_timeout.count());
+    const uint32_t idle = env.session_timeout ? std::max(*env.session_timeout, configured) : configured;
+    auto s = std::make_shared<AcsSession>(*deps.clock, std::chrono::seconds(idle));
     s->id = RandomHex(16);
     s->ns = cwmp::OutputNamespace(env.ns);
     s->key = key;
@@ -659,9 +672,14 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     } release{s.get()};
     if (Status st = s->proto.Receive(env); !st.ok()) co_return BadRequest(req, st.error().message);
     std::string why;
-    if (!Claim(s, &why)) {
-      log->warn("[device={}] refused a second concurrent session from {}: {}", label, conn->peer, why);
-      co_return Unavailable(req, "concurrent_session");
+    switch (Claim(s, &why)) {
+      case ClaimResult::kOk:
+        break;
+      case ClaimResult::kFull:
+        co_return Unavailable(req, "sessions");
+      case ClaimResult::kDeviceBusy:
+        log->warn("[device={}] refused a second concurrent session from {}: {}", label, conn->peer, why);
+        co_return Unavailable(req, "concurrent_session");
     }
     current = s;
 
