@@ -363,6 +363,37 @@ TEST_F(AcsdE2e, TransferCompleteIsStoredBeforeItsResponse) {
   EXPECT_EQ(c.Post("").status, 204);
 }
 
+TEST_F(AcsdE2e, ChunkedAndExpectContinueInformsAreAccepted) {
+  StartAcsd(std::string(kOpen) + "[credentials]\nrotate_on_bootstrap = false\n");
+  const std::string body = InformXml("CHUNK1", {"1 BOOT"});
+  // The body in three chunks of odd sizes.
+  std::string chunked;
+  for (size_t at = 0, n = 0; at < body.size(); at += n) {
+    n = std::min<size_t>(body.size() - at, at == 0 ? 7 : 1000);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", n);
+    chunked += std::string(size) + "\r\n" + body.substr(at, n) + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  const std::string auth = cwmp::BasicAuthorization("a", "b");
+  HttpResult r = HttpRaw(cwmp_port_, "POST / HTTP/1.1\r\nHost: acs\r\nAuthorization: " + auth +
+                                         "\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("InformResponse"), std::string::npos);
+  // Expect: 100-continue (libcurl-based CPE stacks): acsd says 100 Continue, then answers.
+  HttpResult c = HttpRaw(cwmp_port_, "POST / HTTP/1.1\r\nHost: acs\r\nAuthorization: " + auth +
+                                         "\r\nExpect: 100-continue\r\nContent-Length: " +
+                                         std::to_string(InformXml("CHUNK2", {"1 BOOT"}).size()) + "\r\n\r\n" +
+                                         InformXml("CHUNK2", {"1 BOOT"}));
+  EXPECT_EQ(c.status, 100);  // the interim answer comes first on the wire; the Inform is then stored
+  int64_t stored = 0;
+  for (int i = 0; i < 100 && stored < 2; ++i) {
+    stored = COUNT("SELECT count(*) FROM devices WHERE serial_number IN ('CHUNK1', 'CHUNK2')");
+    if (stored < 2) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(stored, 2);
+}
+
 TEST_F(AcsdE2e, DuplicateIdentityFromTwoAddressesIsDetectedAndLogged) {
   StartAcsd(std::string(kOpen) + "[credentials]\nrotate_on_bootstrap = false\n");
   {
