@@ -569,7 +569,8 @@ TEST_F(AcsdChaos, HostileHttpIsRefusedWhileAGoodFleetKeepsInforming) {
     const std::string auth = "Authorization: " + cwmp::BasicAuthorization("chaos", "chaos-pw") + "\r\n";
     {
       RawConn c(port);
-      c.Send(std::string("\x16\x03\x01\x00\xa5garbage\x00\xff\r\n\r\n", 20));
+      static constexpr char kGarbage[] = "\x16\x03\x01\x00\xa5garbage\x00\xff\r\n\r\n";  // a TLS hello's start, NULs
+      c.Send(std::string(kGarbage, sizeof kGarbage - 1));
       ++t.bad_sent;
       ExpectAnswerAndClose(c, 400, "garbage bytes", t);
     }
