@@ -341,9 +341,11 @@ void HttpSession::BuildRequestHead(const HttpRequest& request, std::string* out)
   // an earlier one; only the caller's headers can repeat a name here.
   std::vector<std::pair<std::string_view, std::string_view>> extra;
   extra.reserve(request.headers.size());
-  for (const auto& [k, v] : request.headers) {
+  for (const auto& header : request.headers) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string_view k = header.first;
     std::erase_if(extra, [&](const auto& e) { return IEquals(e.first, k); });
-    extra.emplace_back(k, v);
+    extra.emplace_back(k, header.second);
   }
   std::string& h = *out;
   h.clear();
