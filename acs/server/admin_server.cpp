@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "acs/server/config.h"
+#include "acs/server/listen.h"
 
 namespace ruru::acs {
 
@@ -86,21 +87,7 @@ AdminServer::AdminServer(asio::io_context& ioc, std::string listen, MetricsRegis
 
 AdminServer::~AdminServer() { impl_->running = false; }
 
-Status AdminServer::Listen() {
-  auto hp = ParseHostPort(impl_->listen);
-  if (!hp) return hp.error();
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(hp->host, ec);
-  if (ec) return InvalidArgument("admin.listen: bad address '" + hp->host + "'");
-  const tcp::endpoint ep(address, hp->port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Unavailable("cannot listen on " + impl_->listen + ": " + ec.message());
-  return Status::Ok();
-}
+Status AdminServer::Listen() { return OpenListener(impl_->acceptor, impl_->listen, "admin.listen"); }
 
 void AdminServer::Start() {
   impl_->running = true;

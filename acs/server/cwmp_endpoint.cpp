@@ -11,6 +11,7 @@
 
 #include "acs/server/cpe_auth.h"
 #include "acs/server/inform_mapping.h"
+#include "acs/server/listen.h"
 #include "cwmp/codec.h"
 #include "cwmp/http_auth.h"
 #include "cwmp/json.h"
@@ -979,21 +980,7 @@ CwmpEndpoint::~CwmpEndpoint() {
   impl_->accepting = false;
 }
 
-Status CwmpEndpoint::Listen() {
-  auto hp = ParseHostPort(impl_->cfg.listen);
-  if (!hp) return hp.error();
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(hp->host, ec);
-  if (ec) return InvalidArgument("cwmp.listen: bad address '" + hp->host + "'");
-  const tcp::endpoint ep(address, hp->port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Unavailable("cannot listen on " + impl_->cfg.listen + ": " + ec.message());
-  return Status::Ok();
-}
+Status CwmpEndpoint::Listen() { return OpenListener(impl_->acceptor, impl_->cfg.listen, "cwmp.listen"); }
 
 void CwmpEndpoint::Start() {
   impl_->accepting = true;
