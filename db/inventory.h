@@ -37,6 +37,8 @@ struct ParameterRecord {
   std::string path;  // full path, "Device.DeviceInfo.SoftwareVersion"
   std::string value;
   std::string type;  // xsd local name: "string", "unsignedInt", "boolean", "dateTime", ...
+  // From GetParameterNames; nullopt when not known (Inform values). The Inform writer ignores it.
+  std::optional<bool> writable;
   bool operator==(const ParameterRecord&) const = default;
 };
 
@@ -83,7 +85,9 @@ struct InformOutcome {
   // DeviceId. The write is still applied.
   bool duplicate_suspect = false;
   std::string previous_peer_ip;  // set when duplicate_suspect
-  int64_t pending_work = 0;      // work waiting for the device (tasks: next issue; 0 for now)
+  // Tasks of the device that a session must look at: queued and due (not_before passed), or
+  // running (to settle or continue). Read in the same statement as the write (no extra query).
+  int64_t pending_work = 0;
 };
 
 // Coalesces Informs from many concurrent sessions into few statements (unnest arrays) every

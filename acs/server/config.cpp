@@ -139,6 +139,9 @@ const std::vector<Field>& Fields() {
     using D = DatabaseConfig;
     using A = AdminConfig;
     using L = LogConfig;
+    using R = ConnectionRequestConfig;
+    using T = TasksConfig;
+    using P = ApiConfig;
     std::vector<Field> f;
     f.push_back(Str("cwmp.listen", "address:port of the CWMP endpoint", &Config::cwmp, &C::listen));
     f.push_back(Str("cwmp.path", "request path CPEs POST to (\"/\" accepts any path)", &Config::cwmp, &C::path));
@@ -199,8 +202,54 @@ const std::vector<Field>& Fields() {
     f.push_back(Num("database.event_retention_days", "inform events kept this many days", &Config::database,
                     &D::event_retention_days));
     f.push_back(Dur("database.statement_timeout", "per statement", &Config::database, &D::statement_timeout));
-    f.push_back(Str("admin.listen", "address:port of /metrics, /healthz, /readyz", &Config::admin, &A::listen));
-    f.push_back(Str("admin.token_file", "admin API token file (used by the API)", &Config::admin, &A::token_file));
+    f.push_back(Str("admin.listen", "address:port of /metrics, /healthz, /readyz and the REST API", &Config::admin,
+                    &A::listen));
+    f.push_back(Str("admin.token_file", "API token file acsctl reads (acsd itself only stores token hashes)",
+                    &Config::admin, &A::token_file));
+    f.push_back(Dur("connection_request.timeout", "whole connection request (connect, Digest, answer)",
+                    &Config::connection_request, &R::timeout));
+    f.push_back(Dur("connection_request.connect_timeout", "TCP connect of a connection request",
+                    &Config::connection_request, &R::connect_timeout));
+    f.push_back(Num("connection_request.max_concurrent", "connection requests in flight",
+                    &Config::connection_request, &R::max_concurrent));
+    f.push_back(Num("connection_request.max_queue", "connection requests waiting beyond that (more: busy)",
+                    &Config::connection_request, &R::max_queue));
+    f.push_back(Str("connection_request.allowed_networks", "CIDRs a ConnectionRequestURL may point into",
+                    &Config::connection_request, &R::allowed_networks));
+    f.push_back(Str("connection_request.denied_networks", "CIDRs it may never point into (wins over allowed)",
+                    &Config::connection_request, &R::denied_networks));
+    f.push_back(Flag("connection_request.allow_hostnames", "accept host names in ConnectionRequestURL",
+                     &Config::connection_request, &R::allow_hostnames));
+    f.push_back(Str("connection_request.basic_auth_models",
+                    "OUI:ProductClass list (ProductClass may be *) whose CR server only speaks Basic",
+                    &Config::connection_request, &R::basic_auth_models));
+    f.push_back(Dur("tasks.default_expiry", "a task not finished by then expires", &Config::tasks,
+                    &T::default_expiry));
+    f.push_back(Dur("tasks.max_expiry", "longest expires_in an API client may ask for", &Config::tasks,
+                    &T::max_expiry));
+    f.push_back(Num("tasks.default_max_attempts", "RPCs sent per task at most", &Config::tasks,
+                    &T::default_max_attempts));
+    f.push_back(Dur("tasks.retry_base", "back-off after a transient fault (doubles each time)", &Config::tasks,
+                    &T::retry_base));
+    f.push_back(Dur("tasks.retry_max", "longest back-off", &Config::tasks, &T::retry_max));
+    f.push_back(Num("tasks.max_per_session", "tasks one session claims at a time", &Config::tasks,
+                    &T::max_per_session));
+    f.push_back(Num("tasks.refresh_batch", "names per GetParameterValues of a refresh", &Config::tasks,
+                    &T::refresh_batch));
+    f.push_back(Num("tasks.max_refresh_parameters", "largest subtree a refresh reads", &Config::tasks,
+                    &T::max_refresh_parameters));
+    f.push_back(Dur("tasks.expiry_interval", "how often expired tasks are swept", &Config::tasks,
+                    &T::expiry_interval));
+    f.push_back(Str("tasks.node_id", "this node's name in task claims (default host:cwmp-port; unique per node)",
+                    &Config::tasks, &T::node_id));
+    f.push_back(Num("api.max_body_bytes", "REST API request body limit", &Config::api, &P::max_body_bytes));
+    f.push_back(Dur("api.max_wait", "longest ?wait= of a task creation", &Config::api, &P::max_wait));
+    f.push_back(Dur("api.token_cache_ttl", "a revoked token stops working within this", &Config::api,
+                    &P::token_cache_ttl));
+    f.push_back(Dur("api.online_grace", "online: last Inform within 2 x periodic interval + this", &Config::api,
+                    &P::online_grace));
+    f.push_back(Num("api.max_bulk_devices", "devices one bulk tag call may change", &Config::api,
+                    &P::max_bulk_devices));
     f.push_back(Str("log.level", "trace, debug, info, warn or error", &Config::log, &L::level));
     return f;
   }();
@@ -336,6 +385,21 @@ Status Validate(const Config& c) {
   }
   if (c.credentials.rotate_on_bootstrap && c.credentials.key_file.empty()) {
     return InvalidArgument("credentials.rotate_on_bootstrap needs credentials.key_file (64 hex digits)");
+  }
+  if (c.connection_request.max_concurrent == 0 || c.connection_request.timeout.count() <= 0 ||
+      c.connection_request.connect_timeout.count() <= 0) {
+    return InvalidArgument("connection_request.max_concurrent and its timeouts must be > 0");
+  }
+  if (c.tasks.default_max_attempts < 1 || c.tasks.default_max_attempts > 100 || c.tasks.max_per_session < 1 ||
+      c.tasks.refresh_batch == 0 || c.tasks.default_expiry.count() <= 0 ||
+      c.tasks.max_expiry < c.tasks.default_expiry || c.tasks.retry_base.count() <= 0 ||
+      c.tasks.retry_max < c.tasks.retry_base || c.tasks.expiry_interval.count() <= 0) {
+    return InvalidArgument(
+        "tasks: default_max_attempts must be 1..100, max_per_session and refresh_batch > 0, "
+        "default_expiry <= max_expiry, retry_base <= retry_max, expiry_interval > 0");
+  }
+  if (c.api.max_body_bytes < 1024 || c.api.max_bulk_devices == 0) {
+    return InvalidArgument("api.max_body_bytes must be >= 1024 and api.max_bulk_devices > 0");
   }
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log.level) == levels.end()) {

@@ -66,8 +66,49 @@ struct DatabaseConfig {
 };
 
 struct AdminConfig {
-  std::string listen = "127.0.0.1:7557";    // /metrics, /healthz, /readyz (and the API in a later release)
-  std::string token_file;                   // admin token (the API arrives in a later release)
+  std::string listen = "127.0.0.1:7557";    // /metrics, /healthz, /readyz and the REST API (/api/v1)
+  std::string token_file;                   // the token acsctl uses (quickstart: `acsd tokens create` writes it)
+};
+
+// Connection requests (ACS -> CPE HTTP GET to the device's ConnectionRequestURL).
+struct ConnectionRequestConfig {
+  std::chrono::seconds timeout{10};         // whole request: connect, Digest round trip, answer
+  std::chrono::seconds connect_timeout{5};  // TCP connect (a NATed device's private address times out here)
+  size_t max_concurrent = 200;              // requests in flight; more wait in a queue
+  size_t max_queue = 10000;                 // queued beyond this: refused ("busy")
+  // The URL's address must be in allowed_networks and not in denied_networks (comma-separated
+  // CIDRs), so acsd cannot be steered at internal services by a CPE-reported URL.
+  std::string allowed_networks = "0.0.0.0/0,::/0";
+  std::string denied_networks =
+      "0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,127.0.0.0/8,169.254.0.0/16,172.16.0.0/12,192.168.0.0/16,"
+      "224.0.0.0/3,::/128,::1/128,fc00::/7,fe80::/10,ff00::/8";
+  bool allow_hostnames = false;             // a host name in the URL (resolved by acsd, every address checked)
+  // Device models whose connection-request server only speaks Basic: comma-separated
+  // "OUI:ProductClass" (ProductClass may be *). Everyone else gets Digest only.
+  std::string basic_auth_models;
+};
+
+// The task engine (docs/tasks.md).
+struct TasksConfig {
+  std::chrono::seconds default_expiry{86400};   // a task not finished by then expires
+  std::chrono::seconds max_expiry{30 * 86400};  // longest expires_in an API client may ask for
+  int default_max_attempts = 3;                 // RPCs sent per task at most (transient faults retry)
+  std::chrono::seconds retry_base{30};          // back-off after a transient fault: base * 2^(n-1) ...
+  std::chrono::seconds retry_max{3600};         // ... capped here
+  int max_per_session = 16;                     // tasks claimed by one session at a time
+  size_t refresh_batch = 100;                   // names per GetParameterValues of a refresh
+  size_t max_refresh_parameters = 20000;        // a refresh of a larger subtree fails (fault)
+  std::chrono::seconds expiry_interval{5};      // how often expired tasks are swept
+  std::string node_id;                          // this node in task claims ("" = host name:CWMP port)
+};
+
+// The REST API on the admin listener (docs/api.md).
+struct ApiConfig {
+  size_t max_body_bytes = 4 * 1024 * 1024;  // request body limit (bulk tag lists)
+  std::chrono::seconds max_wait{300};       // longest ?wait= of a task creation
+  std::chrono::seconds token_cache_ttl{10}; // a revoked token stops working within this
+  std::chrono::seconds online_grace{120};   // online: last Inform within 2 x periodic interval + this
+  size_t max_bulk_devices = 100000;         // devices one bulk tag call may change
 };
 
 struct LogConfig {
@@ -79,6 +120,9 @@ struct Config {
   CredentialsConfig credentials;
   DatabaseConfig database;
   AdminConfig admin;
+  ConnectionRequestConfig connection_request;
+  TasksConfig tasks;
+  ApiConfig api;
   LogConfig log;
 };
 

@@ -3,12 +3,15 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "base/clock.h"
+#include "db/device_admin.h"
 #include "db/inventory.h"
 #include "db/inventory_limits.h"
+#include "db/task_store.h"
 
 namespace ruru::db::pg {
 
@@ -36,5 +39,14 @@ std::unique_ptr<DeviceStore> OpenDeviceStore(const PgOptions& options);
 // latency figures only: timestamps come from InformWrite::received_at).
 std::unique_ptr<InformBatcher> StartInformBatcher(const PgOptions& options, const BatcherOptions& batcher,
                                                   const Clock& clock);
+
+// Tasks (db/task_store.h) and the API's inventory operations (db/device_admin.h), each on its own
+// lazily connecting pool of options.pool_size connections.
+std::unique_ptr<TaskStore> OpenTaskStore(const PgOptions& options);
+std::unique_ptr<DeviceAdmin> OpenDeviceAdmin(const PgOptions& options);
+// LISTEN ruru_tasks on a dedicated connection and thread; `on_notice` gets every notice of every
+// node. Reconnects with back-off after a failure.
+std::unique_ptr<TaskListener> StartTaskListener(const PgOptions& options,
+                                                std::function<void(const TaskNotice&)> on_notice);
 
 }  // namespace ruru::db::pg

@@ -1,0 +1,113 @@
+// Connection requests (TR-069 §3.2.2): an HTTP GET to the device's ConnectionRequestURL,
+// authenticated with the device's own connection-request credentials (Digest; Basic only for the
+// device models configured in connection_request.basic_auth_models), so the CPE opens a session
+// at once. Runs on libcurl's multi interface in one thread of its own.
+//
+// Safety: the URL comes from the CPE (hostile until proven otherwise). Only http:// is accepted,
+// its address must be in connection_request.allowed_networks and outside denied_networks, host
+// names are refused unless allow_hostnames (then acsd resolves them itself, checks every address
+// and pins curl to them), no redirects are followed, no proxy is used, answers are not read beyond
+// a few KB. Nothing here ever runs a shell.
+//
+// Threading: Send and Stats are thread-safe and never block.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "acs/server/config.h"
+#include "acs/server/metrics.h"
+#include "base/result.h"
+
+namespace ruru::acs {
+
+// An IPv4 or IPv6 network, "10.0.0.0/8", "::1/128"; a bare address is a /32 or /128.
+struct IpNetwork {
+  bool v6 = false;
+  std::array<uint8_t, 16> addr{};  // v4 in the first 4 bytes
+  int prefix = 0;
+};
+// Comma-separated CIDR list (spaces ignored, "" = empty list). kInvalidArgument names the bad item.
+Result<std::vector<IpNetwork>> ParseNetworks(std::string_view text);
+// Whether the textual address `ip` (v4, v6, or v4-mapped v6 "::ffff:1.2.3.4", which counts as v4)
+// lies in any of `networks`. False for text that is not an address.
+bool InNetworks(std::string_view ip, const std::vector<IpNetwork>& networks);
+
+struct ConnectionRequestUrl {
+  std::string host;  // as written in the URL (brackets removed for IPv6)
+  uint16_t port = 80;
+  std::string path_and_query;  // "/" when empty
+  std::vector<std::string> addresses;  // the addresses to connect to (the literal, or the checked resolution)
+};
+// Checks a CPE-reported URL against the rules above. With allow_hostnames, a host name is resolved
+// (blocking getaddrinfo) and every address must pass. Errors (kInvalidArgument) say what is wrong
+// without echoing more than 256 bytes of the URL.
+Result<ConnectionRequestUrl> ValidateConnectionRequestUrl(std::string_view url,
+                                                          const std::vector<IpNetwork>& allowed,
+                                                          const std::vector<IpNetwork>& denied,
+                                                          bool allow_hostnames);
+
+// Whether a device model's connection-request server gets Basic: `models` is
+// connection_request.basic_auth_models ("OUI:ProductClass,OUI:*").
+bool UsesBasicAuth(std::string_view models, std::string_view oui, std::string_view product_class);
+
+struct ConnectionRequestTarget {
+  std::string url;       // ManagementServer.ConnectionRequestURL as reported
+  std::string username;  // the device's own connection-request credentials (plain text, never logged)
+  std::string password;
+  bool basic = false;    // offer Basic instead of Digest (UsesBasicAuth)
+  std::string label;     // for logs: "OUI-ProductClass-Serial"
+};
+
+struct ConnectionRequestResult {
+  enum class Outcome {
+    kOk,           // 2xx: the CPE accepted and will open a session
+    kRefusedUrl,   // the URL failed validation: nothing was sent
+    kUnreachable,  // connect failed or timed out (typical of a device behind NAT), or no answer in time
+    kAuthFailed,   // 401 after answering the challenge: the stored credentials are not the device's
+    kHttpError,    // any other HTTP status (503: the CPE is busy or rebooting)
+    kBusy,         // the requester's queue is full: nothing was sent
+  };
+  Outcome outcome = Outcome::kUnreachable;
+  int http_status = 0;  // 0 when no HTTP answer
+  std::string detail;   // one line for operators (no credentials)
+  std::chrono::milliseconds elapsed{0};
+};
+// "ok", "refused_url", "unreachable", "auth_failed", "http_error", "busy" (API and metric labels).
+std::string_view ToString(ConnectionRequestResult::Outcome outcome);
+
+class ConnectionRequester {
+ public:
+  using Callback = std::function<void(ConnectionRequestResult)>;
+
+  // Parses the network lists (kInvalidArgument on a bad one) and starts the thread. `metrics` may
+  // be null; otherwise ruru_connection_requests_total{outcome} and
+  // ruru_connection_request_seconds (histogram) are registered.
+  static Result<std::unique_ptr<ConnectionRequester>> Start(const ConnectionRequestConfig& config,
+                                                            MetricsRegistry* metrics);
+  virtual ~ConnectionRequester() = default;
+
+  // Validates the URL and queues the request (at most config.max_concurrent in flight). `done`
+  // is called exactly once, from the requester's thread (or at once, from the caller's, for
+  // kRefusedUrl and kBusy). Never blocks.
+  virtual void Send(ConnectionRequestTarget target, Callback done) = 0;
+
+  // Stops the thread; requests still queued or in flight complete with kUnavailable-like
+  // kUnreachable ("stopped"). Idempotent; the destructor calls it.
+  virtual void Stop() = 0;
+
+  struct Stats {
+    uint64_t in_flight = 0;
+    uint64_t queued = 0;
+    uint64_t sent = 0;  // requests started
+  };
+  virtual Stats GetStats() const = 0;
+};
+
+}  // namespace ruru::acs
