@@ -177,8 +177,8 @@ class TaskStore {
   // Parameter values a task read from the device (GetParameterValues, refresh, AddObject), with
   // the writable flag when known (ParameterRecord::writable; nullopt keeps the stored flag). With
   // `replace_prefix` set, the stored parameters under it that are not in `params` are deleted
-  // (removed instances) in the same transaction.
-  virtual Status StoreParameters(int64_t device_id, const std::vector<ParameterRecord>& params, TimePoint at,
+  // (removed instances) in the same transaction; returns how many were deleted.
+  virtual Result<int64_t> StoreParameters(int64_t device_id, const std::vector<ParameterRecord>& params, TimePoint at,
                                  const std::optional<std::string>& replace_prefix) = 0;
   // Deletes the stored parameters whose path starts with `prefix` (DeleteObject). Returns how many.
   virtual Result<int64_t> RemoveParameters(int64_t device_id, const std::string& prefix) = 0;

@@ -190,6 +190,7 @@ std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std:
       outcome.has_pending_credentials = row[4].as<bool>();
       outcome.duplicate_suspect = row[5].as<bool>();
       if (outcome.duplicate_suspect) outcome.previous_peer_ip = row[6].as<std::string>();
+      outcome.pending_work = row[7].as<int64_t>();
       results[index] = outcome;
     }
   }

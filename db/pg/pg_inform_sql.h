@@ -18,7 +18,9 @@ namespace ruru::db::pg::sql {
 //   closed    the previous wan / peer address interval moves to ip_history when the address changed;
 //   events    the Inform events.
 // Result: one row per written input: ord, id, created, has_active, has_pending, duplicate_suspect,
-// previous peer ip.
+// previous peer ip, pending work (the device's active tasks a session must look at: one probe of
+// the small partial index tasks_active per row, so a session learns whether it has work without a
+// query of its own; docs/tasks.md).
 inline constexpr char kInformRoundName[] = "ruru_inform_round";
 inline constexpr char kInformRound[] = R"sql(
 WITH input AS (
@@ -103,7 +105,10 @@ SELECT c.ord, u.id, c.prev_id IS NULL AS created, u.has_active, u.has_pending,
        COALESCE(c.prev_peer_ip IS NOT NULL AND c.peer_ip IS NOT NULL AND c.prev_peer_ip <> c.peer_ip
                 AND c.prev_last_inform > c.received_at - $23::bigint * interval '1 microsecond'
                 AND NOT c.boot AND NOT c.bootstrap, false) AS duplicate_suspect,
-       COALESCE(c.prev_peer_ip, '') AS previous_peer_ip
+       COALESCE(c.prev_peer_ip, '') AS previous_peer_ip,
+       (SELECT count(*) FROM tasks t
+        WHERE t.device_id = u.id AND t.state IN ('queued', 'running')
+          AND (t.state = 'running' OR t.not_before IS NULL OR t.not_before <= c.received_at)) AS pending_work
 FROM cur c
 JOIN upserted u USING (oui, product_class, serial_number)
 )sql";
