@@ -77,7 +77,7 @@ DELETE FROM inform_events WHERE id IN (
   SELECT id FROM inform_events WHERE received_at < )sql" RURU_PG_TS("$1") R"sql( ORDER BY received_at LIMIT $2))sql"};
 
 constexpr Statement kParameters{"ruru_parameters", R"sql(
-SELECT p.path, dp.value, dp.type FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id
+SELECT p.path, dp.value, dp.type, dp.writable FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id
 WHERE dp.device_id = $1 AND starts_with(p.path, $2) ORDER BY p.path)sql"};
 
 constexpr Statement kIpHistory{"ruru_ip_history", R"sql(
@@ -394,7 +394,9 @@ class PgDeviceStore final : public DeviceStore {
       params.clear();
       pqxx::read_transaction tx(conn);
       for (const pqxx::row& r : tx.exec_prepared(kParameters.name, device_id, prefix)) {
-        params.push_back(ParameterRecord{Text(r[0]), Text(r[1]), Text(r[2])});
+        ParameterRecord p{Text(r[0]), Text(r[1]), Text(r[2]), std::nullopt};
+        if (!r[3].is_null()) p.writable = r[3].as<bool>();
+        params.push_back(std::move(p));
       }
     });
     if (!s.ok()) return s.error();
