@@ -59,7 +59,7 @@ constexpr std::chrono::seconds kMaxOnlineGrace{30 * 86400};
 // ip + at: the semantics of DeviceStore::DevicesWithIpAt (closed intervals in ip_history, the
 // current intervals on the devices row until last_inform + presence), as an id array the primary
 // key is probed with.
-#define RURU_ADMIN_DEVICE_FILTER                                                                              \
+#define RURU_ADMIN_DEVICE_FILTER \
   "($1::text IS NULL OR d.serial_number LIKE $2::text OR d.subscriber_ref LIKE $2::text"                      \
   "   OR d.subscriber_phone = $1 OR d.wan_ip = $1 OR d.peer_ip = $1)"                                          \
   " AND ($3::text IS NULL OR d.serial_number = $3)"                                                            \
@@ -90,8 +90,9 @@ struct Statement {
   const char* sql;
 };
 
-constexpr Statement kFind{"ruru_admin_find", "SELECT " RURU_ADMIN_DEVICE_COLUMNS " FROM devices d WHERE d.id > $13 AND "
-                                             RURU_ADMIN_DEVICE_FILTER " ORDER BY d.id LIMIT $14"};
+constexpr Statement kFind{"ruru_admin_find",
+                          "SELECT " RURU_ADMIN_DEVICE_COLUMNS
+                          " FROM devices d WHERE d.id > $13 AND " RURU_ADMIN_DEVICE_FILTER " ORDER BY d.id LIMIT $14"};
 
 // Bulk tagging by query, one statement: at most max_devices + 1 matches are read; when more than
 // max_devices match, or adding would give a device more than max_tags tags, nothing is updated.
@@ -170,7 +171,8 @@ constexpr Statement kDeleteParameters{"ruru_admin_delete_parameters",
 
 #define RURU_ADMIN_FAULT_COLUMNS "id, device_id, rpc, code, message, detail, " RURU_PG_US("at") ", task_id"
 constexpr Statement kListFaults{"ruru_admin_list_faults",
-                                "SELECT " RURU_ADMIN_FAULT_COLUMNS " FROM device_faults"
+                                "SELECT " RURU_ADMIN_FAULT_COLUMNS
+                                " FROM device_faults"
                                 " WHERE ($1::bigint IS NULL OR device_id = $1) AND ($2::bigint IS NULL OR task_id = $2)"
                                 "   AND ($3::bigint = 0 OR id < $3)"
                                 " ORDER BY id DESC LIMIT $4"};
@@ -179,7 +181,7 @@ constexpr Statement kGetFault{"ruru_admin_get_fault",
 constexpr Statement kDeleteFault{"ruru_admin_delete_fault", "DELETE FROM device_faults WHERE id = $1"};
 constexpr Statement kDeleteFaults{"ruru_admin_delete_faults", "DELETE FROM device_faults WHERE device_id = $1"};
 
-#define RURU_ADMIN_TOKEN_COLUMNS                                                                            \
+#define RURU_ADMIN_TOKEN_COLUMNS                                                                     \
   "id, name, role, prefix, " RURU_PG_US("created_at") ", " RURU_PG_US("expires_at") ", " RURU_PG_US( \
       "revoked_at") ", " RURU_PG_US("last_used_at")
 constexpr Statement kCreateToken{"ruru_admin_create_token",
@@ -188,7 +190,8 @@ constexpr Statement kCreateToken{"ruru_admin_create_token",
                                  " ON CONFLICT (name) DO NOTHING RETURNING " RURU_ADMIN_TOKEN_COLUMNS};
 constexpr Statement kFindToken{"ruru_admin_find_token",
                                "SELECT " RURU_ADMIN_TOKEN_COLUMNS " FROM api_tokens WHERE token_sha256 = $1"};
-constexpr Statement kListTokens{"ruru_admin_list_tokens", "SELECT " RURU_ADMIN_TOKEN_COLUMNS " FROM api_tokens ORDER BY id"};
+constexpr Statement kListTokens{"ruru_admin_list_tokens",
+                                "SELECT " RURU_ADMIN_TOKEN_COLUMNS " FROM api_tokens ORDER BY id"};
 // The first revocation time is kept.
 constexpr Statement kRevokeToken{"ruru_admin_revoke_token",
                                  "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, " RURU_PG_TS("$2") ")"
@@ -198,10 +201,10 @@ constexpr Statement kTouchToken{"ruru_admin_touch_token",
                                 "UPDATE api_tokens SET last_used_at = GREATEST(last_used_at, " RURU_PG_TS("$2") ")"
                                 " WHERE id = $1"};
 
-constexpr Statement kAll[] = {kFind,          kAddTagMatching, kRemoveTagMatching, kAddTagIds,   kRemoveTagIds,
-                              kIdsBySerial,   kUpdateSubscriber, kDeleteDevice,    kDeleteParameters,
-                              kListFaults,    kGetFault,       kDeleteFault,       kDeleteFaults, kCreateToken,
-                              kFindToken,     kListTokens,     kRevokeToken,       kTouchToken};
+constexpr Statement kAll[] = {kFind,        kAddTagMatching,   kRemoveTagMatching, kAddTagIds,        kRemoveTagIds,
+                              kIdsBySerial, kUpdateSubscriber, kDeleteDevice,      kDeleteParameters, kListFaults,
+                              kGetFault,    kDeleteFault,      kDeleteFaults,      kCreateToken,      kFindToken,
+                              kListTokens,  kRevokeToken,      kTouchToken};
 
 // A NULL-able parameter: "" is SQL NULL (libpqxx 6 sends a null const char* as NULL).
 const char* NullIfEmpty(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
@@ -290,8 +293,8 @@ Device ReadDevice(const pqxx::row& r) {
 StoredFault ReadFault(const pqxx::row& r) {
   StoredFault f;
   f.id = r[0].as<int64_t>();
-  f.fault = FaultRecord{r[1].as<int64_t>(), Text(r[2]), r[3].as<uint32_t>(), Text(r[4]), Text(r[5]),
-                        FromMicros(r[6].as<int64_t>())};
+  f.fault = FaultRecord{r[1].as<int64_t>(), Text(r[2]), r[3].as<uint32_t>(),
+                        Text(r[4]),         Text(r[5]), FromMicros(r[6].as<int64_t>())};
   if (!r[7].is_null()) f.task_id = r[7].as<int64_t>();
   return f;
 }
@@ -348,12 +351,12 @@ struct FilterParams {
 };
 
 Result<FilterParams> BuildFilter(const DeviceQuery& query, const InventoryLimits& limits) {
-  for (const Status& s : {CheckText("q", query.q, limits.max_text_bytes),
-                          CheckText("serial", query.serial, limits.max_key_bytes),
-                          CheckText("oui", query.oui, limits.max_key_bytes),
-                          CheckText("product_class", query.product_class, limits.max_key_bytes),
-                          CheckText("software_version", query.software_version, limits.max_text_bytes),
-                          CheckText("ip", query.ip, limits.max_text_bytes)}) {
+  for (const Status& s :
+       {CheckText("q", query.q, limits.max_text_bytes), CheckText("serial", query.serial, limits.max_key_bytes),
+        CheckText("oui", query.oui, limits.max_key_bytes),
+        CheckText("product_class", query.product_class, limits.max_key_bytes),
+        CheckText("software_version", query.software_version, limits.max_text_bytes),
+        CheckText("ip", query.ip, limits.max_text_bytes)}) {
     if (!s.ok()) return s.error();
   }
   if (!query.tag.empty()) {
@@ -513,10 +516,10 @@ class PgDeviceAdmin final : public DeviceAdmin {
 
   Status UpdateSubscriber(int64_t device_id, const SubscriberUpdate& update) override {
     const std::string none;
-    for (const Status& s : {CheckText("subscriber_ref", update.subscriber_ref.value_or(none), kMaxSubscriberRefBytes),
-                            CheckText("subscriber_phone", update.subscriber_phone.value_or(none),
-                                      kMaxSubscriberPhoneBytes),
-                            CheckText("time_zone", update.time_zone.value_or(none), kMaxTimeZoneBytes)}) {
+    for (const Status& s :
+         {CheckText("subscriber_ref", update.subscriber_ref.value_or(none), kMaxSubscriberRefBytes),
+          CheckText("subscriber_phone", update.subscriber_phone.value_or(none), kMaxSubscriberPhoneBytes),
+          CheckText("time_zone", update.time_zone.value_or(none), kMaxTimeZoneBytes)}) {
       if (!s.ok()) return s;
     }
     bool found = false;
@@ -604,13 +607,12 @@ class PgDeviceAdmin final : public DeviceAdmin {
   }
 
   Result<ApiToken> CreateToken(const std::string& name, const std::string& role, const std::string& token_sha256,
-                               const std::string& prefix, TimePoint now,
-                               std::optional<TimePoint> expires_at) override {
+                               const std::string& prefix, TimePoint now, std::optional<TimePoint> expires_at) override {
     if (name.empty()) return InvalidArgument("token name: empty");
     if (role.empty()) return InvalidArgument("token role: empty");
-    for (const Status& s : {CheckText("token name", name, kMaxTokenNameBytes),
-                            CheckText("token role", role, kMaxTokenRoleBytes),
-                            CheckText("token prefix", prefix, kMaxTokenPrefixBytes)}) {
+    for (const Status& s :
+         {CheckText("token name", name, kMaxTokenNameBytes), CheckText("token role", role, kMaxTokenRoleBytes),
+          CheckText("token prefix", prefix, kMaxTokenPrefixBytes)}) {
       if (!s.ok()) return s.error();
     }
     if (Status s = CheckTokenHash(token_sha256); !s.ok()) return s.error();

@@ -500,7 +500,7 @@ TEST_F(DeviceAdminPgTest, FindRefusesBadQueries) {
   EXPECT_TRUE(refused([](DeviceQuery& b) { b.software_version = std::string(1025, 'x'); }));
   EXPECT_TRUE(refused([](DeviceQuery& b) { b.ip = std::string(1025, '1'); }));
   EXPECT_TRUE(refused([](DeviceQuery& b) { b.tag = "bad tag"; }));
-  EXPECT_TRUE(refused([](DeviceQuery& b) { b.at = kT0; }));  // at without ip
+  EXPECT_TRUE(refused([](DeviceQuery& b) { b.at = kT0; }));       // at without ip
   EXPECT_TRUE(refused([](DeviceQuery& b) { b.online = true; }));  // online without now
   EXPECT_TRUE(refused([](DeviceQuery& b) {
     b.online = true;
@@ -521,7 +521,7 @@ TEST_F(DeviceAdminPgTest, TagsAddRemoveAndLimits) {
   ASSERT_TRUE(Admin().SetTag(id, "zeta", true).ok());
   ASSERT_TRUE(Admin().SetTag(id, "Alpha", true).ok());
   ASSERT_TRUE(Admin().SetTag(id, "beta:1", true).ok());
-  ASSERT_TRUE(Admin().SetTag(id, "zeta", true).ok());  // twice: idempotent
+  ASSERT_TRUE(Admin().SetTag(id, "zeta", true).ok());    // twice: idempotent
   EXPECT_EQ(tags(), (Tags{"Alpha", "beta:1", "zeta"}));  // sorted bytewise, unique
   ASSERT_TRUE(Admin().SetTag(id, "beta:1", false).ok());
   ASSERT_TRUE(Admin().SetTag(id, "beta:1", false).ok());  // absent: not an error
@@ -530,8 +530,8 @@ TEST_F(DeviceAdminPgTest, TagsAddRemoveAndLimits) {
   EXPECT_CODE(Admin().SetTag(id + 1000, "x", true), kNotFound);
   EXPECT_CODE(Admin().SetTag(id + 1000, "x", false), kNotFound);
 
-  for (const std::string& bad : std::vector<std::string>{"", "-lead", "_lead", ".x", ":x", "sp ace", "semi;colon", "quo\"te", "ü",
-                                std::string(65, 'a'), "comma,x", "brace{"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "-lead", "_lead", ".x", ":x", "sp ace", "semi;colon",
+                                                         "quo\"te", "ü", std::string(65, 'a'), "comma,x", "brace{"}) {
     EXPECT_CODE(Admin().SetTag(id, bad, true), kInvalidArgument) << bad;
   }
   EXPECT_TRUE(Admin().SetTag(id, std::string(64, 'a'), true).ok());
@@ -631,7 +631,6 @@ TEST_F(DeviceAdminPgTest, BulkTagByIds) {
   r = Admin().SetTagForIds({}, "batch", true);
   ASSERT_OK(r);
   EXPECT_EQ(r->changed, 0);
-
 
   // 100,000 ids in one statement; one more is refused.
   Ids many;
@@ -742,10 +741,14 @@ TEST_F(DeviceAdminPgTest, DeleteDeviceRemovesEveryRowAboutIt) {
     Exec("UPDATE device_faults SET task_id = (SELECT max(id) FROM tasks WHERE device_id = " + std::to_string(id) +
          ") WHERE device_id = " + std::to_string(id));
   }
-  const std::vector<std::pair<std::string, std::string>> tables = {
-      {"devices", "id"},          {"device_usernames", "device_id"}, {"inform_events", "device_id"},
-      {"ip_history", "device_id"}, {"device_faults", "device_id"},    {"cpe_reports", "device_id"},
-      {"device_parameters", "device_id"}, {"tasks", "device_id"}};
+  const std::vector<std::pair<std::string, std::string>> tables = {{"devices", "id"},
+                                                                   {"device_usernames", "device_id"},
+                                                                   {"inform_events", "device_id"},
+                                                                   {"ip_history", "device_id"},
+                                                                   {"device_faults", "device_id"},
+                                                                   {"cpe_reports", "device_id"},
+                                                                   {"device_parameters", "device_id"},
+                                                                   {"tasks", "device_id"}};
   std::vector<std::string> keep_before;
   for (const auto& [table, column] : tables) {
     EXPECT_NE(Count(table, column, ids[0]), "0") << table;  // the test would prove nothing otherwise
@@ -777,10 +780,10 @@ TEST_F(DeviceAdminPgTest, FaultsListPagesFiltersAndDeletes) {
   for (int i = 0; i < 7; ++i) {
     const int64_t dev = i % 2 == 0 ? d1 : d2;
     const std::string detail = i == 0 ? R"({"faults":[{"path":"Device.X","code":9007}]})" : "";
-    ASSERT_TRUE(
-        Store().RecordFault({dev, "SetParameterValues", static_cast<uint32_t>(9000 + i), "m" + std::to_string(i),
-                             detail, kT0 + std::chrono::seconds(i)})
-            .ok());
+    ASSERT_TRUE(Store()
+                    .RecordFault({dev, "SetParameterValues", static_cast<uint32_t>(9000 + i), "m" + std::to_string(i),
+                                  detail, kT0 + std::chrono::seconds(i)})
+                    .ok());
   }
   Exec("INSERT INTO tasks (device_id, type, created_at, updated_at, expires_at) VALUES (" + std::to_string(d1) +
        ", 'set', now(), now(), now() + interval '1 day')");
@@ -940,10 +943,12 @@ TEST_F(DeviceAdminPgTest, ParametersReadTheWritableFlag) {
                   {"Device.B", "2", "int", std::nullopt},
                   {"Device.C", "3", "int", std::nullopt}};
   const int64_t id = InformOne(w);
-  Exec("UPDATE device_parameters SET writable = true WHERE path_id = (SELECT id FROM parameter_paths"
-       " WHERE path = 'Device.A')");
-  Exec("UPDATE device_parameters SET writable = false WHERE path_id = (SELECT id FROM parameter_paths"
-       " WHERE path = 'Device.B')");
+  Exec(
+      "UPDATE device_parameters SET writable = true WHERE path_id = (SELECT id FROM parameter_paths"
+      " WHERE path = 'Device.A')");
+  Exec(
+      "UPDATE device_parameters SET writable = false WHERE path_id = (SELECT id FROM parameter_paths"
+      " WHERE path = 'Device.B')");
   auto params = Store().Parameters(id, "");
   ASSERT_OK(params);
   ASSERT_EQ(params->size(), 3u);
@@ -1022,7 +1027,7 @@ FROM generate_series(1, 100000, 100) AS i)sql");
   EXPECT_EQ(find([](DeviceQuery& q) { q.oui = "RARE01"; }), 20u);
   EXPECT_EQ(find([](DeviceQuery& q) { q.product_class = "RARE-PC"; }), 20u);
   EXPECT_EQ(find([](DeviceQuery& q) { q.software_version = "SW-RARE"; }), 20u);
-  EXPECT_EQ(find([](DeviceQuery& q) { q.tag = "rare"; }), 50u);  // 100 match, one page
+  EXPECT_EQ(find([](DeviceQuery& q) { q.tag = "rare"; }), 50u);       // 100 match, one page
   EXPECT_EQ(find([](DeviceQuery& q) { q.ip = "100.64.3.1"; }), 20u);  // a CGNAT peer address
   EXPECT_EQ(find([](DeviceQuery& q) { q.ip = "10.0.48.57"; }), 1u);
   EXPECT_EQ(find([](DeviceQuery& q) {
@@ -1036,10 +1041,17 @@ FROM generate_series(1, 100000, 100) AS i)sql");
   EXPECT_EQ(find([](DeviceQuery& q) { q.q = "SN0"; }), 50u);
   admin_.reset();  // its backends exit and flush their statistics
 
-  const std::vector<std::string> indexes = {
-      "devices_serial",           "devices_subscriber_ref", "devices_subscriber_phone", "devices_identity",
-      "devices_product_class",    "devices_software_version", "devices_tags",           "devices_wan_ip",
-      "devices_peer_ip",          "ip_history_ip",          "devices_pkey"};
+  const std::vector<std::string> indexes = {"devices_serial",
+                                            "devices_subscriber_ref",
+                                            "devices_subscriber_phone",
+                                            "devices_identity",
+                                            "devices_product_class",
+                                            "devices_software_version",
+                                            "devices_tags",
+                                            "devices_wan_ip",
+                                            "devices_peer_ip",
+                                            "ip_history_ip",
+                                            "devices_pkey"};
   std::map<std::string, int64_t> after;
   auto all_used = [&] {
     for (const auto& index : indexes) {
