@@ -31,6 +31,7 @@ enum class Kind {
   kDownloadFail,
   kDropTcp,
   kLostInformResponse,
+  kLostResponse,
 };
 
 struct KindInfo {
@@ -56,6 +57,7 @@ constexpr KindInfo kKinds[] = {
     {Kind::kDownloadFail, "download-fail", "download-fail=P[:CODE/CODE...]", 2},
     {Kind::kDropTcp, "drop-tcp", "drop-tcp=P", 1},
     {Kind::kLostInformResponse, "lost-inform-response", "lost-inform-response=P", 1},
+    {Kind::kLostResponse, "lost-response", "lost-response=P[:RPC/RPC...]", 2},
 };
 
 // TransferComplete fault codes a failed Download may report.
@@ -196,6 +198,9 @@ class ItemParser {
         return Number(0, "P", spec_.drop_tcp);
       case Kind::kLostInformResponse:
         return Number(0, "P", spec_.lost_inform_response);
+      case Kind::kLostResponse:
+        if (auto s = Number(0, "P", spec_.lost_response); !s) return s;
+        return Rpcs(1);
     }
     return Fail("unhandled fault");
   }
@@ -227,6 +232,26 @@ class ItemParser {
                   std::to_string(max));
     }
     out = *v;
+    return Status::Ok();
+  }
+
+  // "Reboot/Download": ACS request names (letters only, at most 16 of them).
+  Status Rpcs(size_t i) {
+    std::string_view list = Field(i);
+    spec_.lost_response_rpcs.clear();
+    if (list.empty()) return Status::Ok();
+    while (true) {
+      const size_t slash = list.find('/');
+      const std::string_view name = Trim(list.substr(0, slash));
+      const bool letters = !name.empty() && name.size() <= 40 &&
+                           name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
+                               std::string_view::npos;
+      if (!letters) return Fail("RPC names are letters only, separated by '/'");
+      if (spec_.lost_response_rpcs.size() >= 16) return Fail("at most 16 RPC names");
+      spec_.lost_response_rpcs.emplace_back(name);
+      if (slash == std::string_view::npos) break;
+      list.remove_prefix(slash + 1);
+    }
     return Status::Ok();
   }
 
@@ -294,6 +319,7 @@ constexpr uint64_t kDownloadFailSalt = Salt(0xD1);
 constexpr uint64_t kDownloadCodeSalt = Salt(0xD2);
 constexpr uint64_t kDropTcpSalt = Salt(0xD3);
 constexpr uint64_t kLostInformResponseSalt = Salt(0xD4);
+constexpr uint64_t kLostResponseSalt = Salt(0xD5);
 
 // The uniform draw that decides per-device fault `kind`.
 double AssignDraw(uint64_t seed, size_t device_index, Kind kind) {
@@ -357,6 +383,11 @@ std::string FormatFaultSpec(const FaultSpec& s) {
   }
   if (s.drop_tcp > 0) add("drop-tcp", f(s.drop_tcp));
   if (s.lost_inform_response > 0) add("lost-inform-response", f(s.lost_inform_response));
+  if (s.lost_response > 0) {
+    std::string rpcs;
+    for (const auto& r : s.lost_response_rpcs) rpcs += (rpcs.empty() ? "" : "/") + r;
+    add("lost-response", f(s.lost_response) + (rpcs.empty() ? "" : ":" + rpcs));
+  }
   return out;
 }
 
@@ -376,6 +407,7 @@ std::string_view FaultSpecUsage() {
          "    download-fail=P[:CODE/...]  fail a Download with a code (9010/9016/9017/9018/9019)\n"
          "    drop-tcp=P                  close the connection mid-session\n"
          "    lost-inform-response=P      ignore the InformResponse, keep the events, retry\n"
+         "    lost-response=P[:RPC/...]   carry out an ACS request, then drop its response\n"
          "  Details: tests/cpesim/README.md, \"Faults and scenarios\".\n";
 }
 
@@ -430,6 +462,15 @@ bool DropsTcp(const FaultSpec& spec, uint64_t seed, size_t device_index, uint64_
 bool LosesInformResponse(const FaultSpec& spec, uint64_t seed, size_t device_index, uint64_t n) {
   return spec.lost_inform_response > 0 &&
          Uniform01(seed, device_index, EventCounter(kLostInformResponseSalt, n)) < spec.lost_inform_response;
+}
+
+bool LosesResponse(const FaultSpec& spec, uint64_t seed, size_t device_index, uint64_t n, std::string_view rpc) {
+  if (spec.lost_response <= 0) return false;
+  if (!spec.lost_response_rpcs.empty() &&
+      std::find(spec.lost_response_rpcs.begin(), spec.lost_response_rpcs.end(), rpc) == spec.lost_response_rpcs.end()) {
+    return false;
+  }
+  return Uniform01(seed, device_index, EventCounter(kLostResponseSalt, n)) < spec.lost_response;
 }
 
 }  // namespace ruru::cpesim

@@ -35,6 +35,9 @@
 //   drop-tcp=P                     closes the TCP connection at a random point of the session
 //   lost-inform-response=P         acts as if the InformResponse never came: drops the connection
 //                                  after receiving it, keeps the events and retries later
+//   lost-response=P[:RPC/RPC...]   carries out an ACS request (of the named RPCs; default any), then
+//                                  drops the connection before its response is sent: the ACS
+//                                  never learns the outcome (a Reboot still reboots)
 //
 // Errors name the item: `fault "slow=2": F must be a decimal between 0 and 1`.
 #pragma once
@@ -74,6 +77,8 @@ struct FaultSpec {
   double download_fail = 0;
   double drop_tcp = 0;
   double lost_inform_response = 0;
+  double lost_response = 0;
+  std::vector<std::string> lost_response_rpcs;  // empty: any ACS request
 
   // Parameters.
   std::vector<uint32_t> download_fault_codes{9010, 9016, 9017, 9018, 9019};  // drawn uniformly
@@ -139,5 +144,7 @@ uint32_t DownloadFaultFor(const FaultSpec& spec, uint64_t seed, size_t device_in
 // Whether session `n` of the device drops its TCP connection, or loses its InformResponse.
 bool DropsTcp(const FaultSpec& spec, uint64_t seed, size_t device_index, uint64_t n);
 bool LosesInformResponse(const FaultSpec& spec, uint64_t seed, size_t device_index, uint64_t n);
+// Whether the device's `n`-th ACS request of RPC `rpc` is carried out and its response lost.
+bool LosesResponse(const FaultSpec& spec, uint64_t seed, size_t device_index, uint64_t n, std::string_view rpc);
 
 }  // namespace ruru::cpesim

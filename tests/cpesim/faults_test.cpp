@@ -134,8 +134,9 @@ TEST(FormatFaultSpec, CanonicalAndRoundTrips) {
   const FaultSpec all = Parsed(
       "silent,slow=0.5:1,wrong-credentials=0.3,brick-version=1.2.3:0.7,infected=0.1:10.0.0.1:8760,hijacked=0.2:5,"
       "ip-churn=0.4:1,quirk-no-xml-decl=0.1,quirk-1999-schema=0.2,quirk-arraytype-mismatch=0.3,quirk-cwmp10=0.4,"
-      "quirk-cwmp14=0.6,download-fail=1:9020,drop-tcp=0.123456789,lost-inform-response=0.9");
+      "quirk-cwmp14=0.6,download-fail=1:9020,drop-tcp=0.123456789,lost-inform-response=0.9,lost-response=0.5:Reboot/Download");
   EXPECT_EQ(Parsed(FormatFaultSpec(all)), all);
+  EXPECT_EQ(FormatFaultSpec(Parsed("lost-response=1")), "lost-response=1");
 }
 
 // ---- Assignment ----------------------------------------------------------------------------------
@@ -267,6 +268,24 @@ TEST(PerEventFaults, RatesAndCodes) {
     EXPECT_EQ(DownloadFaultFor(FaultSpec{}, 5, i, 0), 0u);
     EXPECT_FALSE(DropsTcp(FaultSpec{}, 5, i, 0));
     EXPECT_FALSE(LosesInformResponse(FaultSpec{}, 5, i, 0));
+  }
+}
+
+TEST(PerEventFaults, LostResponseOnlyForTheNamedRpcs) {
+  const FaultSpec s = Parsed("lost-response=0.5:Reboot/Download");
+  EXPECT_EQ(s.lost_response_rpcs, (std::vector<std::string>{"Reboot", "Download"}));
+  size_t lost = 0;
+  for (uint64_t n = 0; n < 10000; ++n) {
+    lost += LosesResponse(s, 7, 3, n, "Reboot");
+    EXPECT_FALSE(LosesResponse(s, 7, 3, n, "GetParameterValues"));
+  }
+  EXPECT_NEAR(lost / 10000.0, 0.5, 0.03);
+  const FaultSpec any = Parsed("lost-response");
+  EXPECT_TRUE(LosesResponse(any, 7, 3, 0, "GetParameterValues"));
+  EXPECT_FALSE(LosesResponse(FaultSpec{}, 7, 3, 0, "Reboot"));
+  for (const char* bad : {"lost-response=0.5:Re-boot", "lost-response=2", "lost-response=0.5:Reboot/",
+                          "lost-response=0.5:A:B"}) {
+    EXPECT_FALSE(ParseFaultSpec(bad).ok()) << bad;
   }
 }
 

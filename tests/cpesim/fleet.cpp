@@ -494,6 +494,12 @@ void Fleet::FinishSession(SimDevice& d, const SessionOutcome& outcome) {
       return;
     }
     if (d.next_periodic == kNever || d.next_periodic < now) d.next_periodic = NextPeriodic(d, now);
+  } else if (d.reboot_pending || d.reset_pending) {
+    // A CPE that accepted a Reboot or FactoryReset carries it out when the session ends, whether
+    // the ACS saw its answer or not.
+    ReleaseSlot();
+    GoDown(d);
+    return;
   } else {
     // TR-069 3.2.1.1: wait CWMPRetryMinimumWaitInterval * (CWMPRetryIntervalMultiplier/1000)^(n-1)
     // .. ^n seconds; a 503's Retry-After is a floor.
@@ -840,7 +846,15 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
       break;
     }
     ++acs_requests;
+    const std::string_view rpc = cwmp::RpcName(reply->body);
     cwmp::Body answer = HandleAcsRequest(d, reply->body);
+    if (config_.faults.lost_response > 0 && LosesResponse(config_.faults, config_.seed, d.index, d.rng_counter++, rpc)) {
+      // Carried out, but the answer never reaches the ACS.
+      out.reason = SessionFailure::kSimulated;
+      out.detail = "simulated lost " + std::string(rpc) + "Response";
+      metrics_.SimulatedFault(SimulatedFault::kLostResponse);
+      break;
+    }
     next = cwmp::Envelope{};
     next.ns = ns;
     next.id = reply->id;

@@ -109,6 +109,8 @@ std::string_view ToString(SimulatedFault fault) {
       return "drop_tcp";
     case SimulatedFault::kLostInformResponse:
       return "lost_inform_response";
+    case SimulatedFault::kLostResponse:
+      return "lost_response";
   }
   return "unknown";
 }

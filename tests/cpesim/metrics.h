@@ -31,7 +31,7 @@
 //   transfers                       {downloads_ok, downloads_failed, download_faults: {"9018": n},
 //                                    uploads_ok, uploads_failed, firmware_installed}
 //   device_events                   {reboots, factory_resets, ip_changes}
-//   simulated_faults                {download_fail, drop_tcp, lost_inform_response}: --faults events
+//   simulated_faults                {download_fail, drop_tcp, lost_inform_response, lost_response}: --faults events
 //   memory                          {rss_bytes, hwm_bytes, baseline_rss_bytes, bytes_per_device}
 //                                   bytes_per_device: (rss - baseline) / devices started, 0 before
 //                                   any device started; the baseline is the RSS before any device
@@ -71,8 +71,8 @@ inline constexpr size_t kSessionFailureKinds = 7;
 std::string_view ToString(SessionFailure reason);  // the report key: "connect", "http_status", ...
 
 // Per-event faults of --faults that actually happened (faults.h draws them).
-enum class SimulatedFault : uint8_t { kDownloadFail, kDropTcp, kLostInformResponse };
-inline constexpr size_t kSimulatedFaultKinds = 3;
+enum class SimulatedFault : uint8_t { kDownloadFail, kDropTcp, kLostInformResponse, kLostResponse };
+inline constexpr size_t kSimulatedFaultKinds = 4;
 std::string_view ToString(SimulatedFault fault);  // the report key: "download_fail", "drop_tcp", ...
 
 // Counts by a numeric code (HTTP status, fault code). Few distinct codes occur, so a flat table

@@ -370,7 +370,7 @@ TEST(Report, ShapeAndValues) {
                                             {"firmware_installed", 1}}));
   EXPECT_EQ(r["device_events"], (nlohmann::json{{"reboots", 2}, {"factory_resets", 1}, {"ip_changes", 1}}));
   EXPECT_EQ(r["simulated_faults"],
-            (nlohmann::json{{"download_fail", 2}, {"drop_tcp", 0}, {"lost_inform_response", 1}}));
+            (nlohmann::json{{"download_fail", 2}, {"drop_tcp", 0}, {"lost_inform_response", 1}, {"lost_response", 0}}));
   EXPECT_EQ(r["memory"], (nlohmann::json{{"rss_bytes", 200'000'000},
                                          {"hwm_bytes", 210'000'000},
                                          {"baseline_rss_bytes", 20'000'000},
