@@ -8,6 +8,8 @@
 #include <limits>
 #include <sstream>
 
+#include "acs/server/connection_requester.h"
+
 namespace ruru::acs {
 namespace {
 
@@ -389,6 +391,15 @@ Status Validate(const Config& c) {
   if (c.connection_request.max_concurrent == 0 || c.connection_request.timeout.count() <= 0 ||
       c.connection_request.connect_timeout.count() <= 0) {
     return InvalidArgument("connection_request.max_concurrent and its timeouts must be > 0");
+  }
+  if (auto n = ParseNetworks(c.connection_request.allowed_networks); !n) {
+    return InvalidArgument("connection_request.allowed_networks: " + n.error().message);
+  }
+  if (auto n = ParseNetworks(c.connection_request.denied_networks); !n) {
+    return InvalidArgument("connection_request.denied_networks: " + n.error().message);
+  }
+  if (Status s = CheckBasicAuthModels(c.connection_request.basic_auth_models); !s.ok()) {
+    return InvalidArgument("connection_request.basic_auth_models: " + s.error().message);
   }
   if (c.tasks.default_max_attempts < 1 || c.tasks.default_max_attempts > 100 || c.tasks.max_per_session < 1 ||
       c.tasks.refresh_batch == 0 || c.tasks.default_expiry.count() <= 0 ||

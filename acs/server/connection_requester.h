@@ -7,9 +7,10 @@
 // its address must be in connection_request.allowed_networks and outside denied_networks, host
 // names are refused unless allow_hostnames (then acsd resolves them itself, checks every address
 // and pins curl to them), no redirects are followed, no proxy is used, answers are not read beyond
-// a few KB. Nothing here ever runs a shell.
+// a few KB. Nothing here ever runs a shell. docs/connection_requests.md is the operators' page.
 //
-// Threading: Send and Stats are thread-safe and never block.
+// Threading: Send and GetStats are thread-safe and never block. Host names (allow_hostnames) are
+// resolved on a second thread of the requester, never on the caller's.
 #pragma once
 
 #include <array>
@@ -33,7 +34,10 @@ struct IpNetwork {
   std::array<uint8_t, 16> addr{};  // v4 in the first 4 bytes
   int prefix = 0;
 };
-// Comma-separated CIDR list (spaces ignored, "" = empty list). kInvalidArgument names the bad item.
+// Comma-separated CIDR list (spaces ignored, "" = empty list). kInvalidArgument names the bad item
+// (an empty item, a prefix out of range, anything that is not an address). Host bits below the
+// prefix are cleared ("10.1.2.3/8" is 10.0.0.0/8). A v4-mapped IPv6 network of prefix >= 96
+// ("::ffff:10.0.0.0/104") is stored as the IPv4 network it denotes, so it matches like InNetworks.
 Result<std::vector<IpNetwork>> ParseNetworks(std::string_view text);
 // Whether the textual address `ip` (v4, v6, or v4-mapped v6 "::ffff:1.2.3.4", which counts as v4)
 // lies in any of `networks`. False for text that is not an address.
@@ -42,27 +46,34 @@ bool InNetworks(std::string_view ip, const std::vector<IpNetwork>& networks);
 struct ConnectionRequestUrl {
   std::string host;  // as written in the URL (brackets removed for IPv6)
   uint16_t port = 80;
-  std::string path_and_query;  // "/" when empty
-  std::vector<std::string> addresses;  // the addresses to connect to (the literal, or the checked resolution)
+  std::string path_and_query;          // "/" when empty (a "#fragment" is dropped: it is never sent)
+  std::vector<std::string> addresses;  // the addresses to connect to (the literal, or the checked resolution),
+                                       // in canonical text form (inet_ntop)
 };
-// Checks a CPE-reported URL against the rules above. With allow_hostnames, a host name is resolved
-// (blocking getaddrinfo) and every address must pass. Errors (kInvalidArgument) say what is wrong
-// without echoing more than 256 bytes of the URL.
-Result<ConnectionRequestUrl> ValidateConnectionRequestUrl(std::string_view url,
-                                                          const std::vector<IpNetwork>& allowed,
-                                                          const std::vector<IpNetwork>& denied,
-                                                          bool allow_hostnames);
+// Checks a CPE-reported URL against the rules above: at most 1024 bytes of printable ASCII (no
+// space, no control character); scheme "http" (any case); no user:password@; the host an IPv4
+// literal (dotted quad), an [IPv6] literal (no zone), or, only with allow_hostnames, a DNS name;
+// port 1..65535 (default 80). With allow_hostnames, a host name is resolved (blocking getaddrinfo):
+// any address in `denied` refuses the URL, addresses outside `allowed` are dropped, and none left
+// refuses it. Errors (kInvalidArgument) say what is wrong without echoing more than 256 bytes of
+// the URL (and never a URL that carries credentials).
+Result<ConnectionRequestUrl> ValidateConnectionRequestUrl(std::string_view url, const std::vector<IpNetwork>& allowed,
+                                                          const std::vector<IpNetwork>& denied, bool allow_hostnames);
 
 // Whether a device model's connection-request server gets Basic: `models` is
 // connection_request.basic_auth_models ("OUI:ProductClass,OUI:*").
+// Items are compared exactly (case-sensitive), spaces around items and around the ':' are ignored,
+// malformed items never match (CheckBasicAuthModels refuses them at start).
 bool UsesBasicAuth(std::string_view models, std::string_view oui, std::string_view product_class);
+// kInvalidArgument naming the first item that is not "OUI:ProductClass" (both parts non-empty).
+Status CheckBasicAuthModels(std::string_view models);
 
 struct ConnectionRequestTarget {
   std::string url;       // ManagementServer.ConnectionRequestURL as reported
   std::string username;  // the device's own connection-request credentials (plain text, never logged)
   std::string password;
-  bool basic = false;    // offer Basic instead of Digest (UsesBasicAuth)
-  std::string label;     // for logs: "OUI-ProductClass-Serial"
+  bool basic = false;  // offer Basic instead of Digest (UsesBasicAuth)
+  std::string label;   // for logs: "OUI-ProductClass-Serial"
 };
 
 struct ConnectionRequestResult {
@@ -75,9 +86,9 @@ struct ConnectionRequestResult {
     kBusy,         // the requester's queue is full: nothing was sent
   };
   Outcome outcome = Outcome::kUnreachable;
-  int http_status = 0;  // 0 when no HTTP answer
-  std::string detail;   // one line for operators (no credentials)
-  std::chrono::milliseconds elapsed{0};
+  int http_status = 0;                   // 0 when no HTTP answer (kHttpError with 0: the answer was not HTTP)
+  std::string detail;                    // one line for operators (no credentials)
+  std::chrono::milliseconds elapsed{0};  // from Send to the result, time in the queue included
 };
 // "ok", "refused_url", "unreachable", "auth_failed", "http_error", "busy" (API and metric labels).
 std::string_view ToString(ConnectionRequestResult::Outcome outcome);
@@ -87,25 +98,30 @@ class ConnectionRequester {
   using Callback = std::function<void(ConnectionRequestResult)>;
 
   // Parses the network lists (kInvalidArgument on a bad one) and starts the thread. `metrics` may
-  // be null; otherwise ruru_connection_requests_total{outcome} and
-  // ruru_connection_request_seconds (histogram) are registered.
+  // be null; otherwise ruru_connection_requests_total{outcome}, ruru_connection_request_seconds
+  // (histogram of the time on the wire, queueing excluded) and ruru_connection_requests_in_flight
+  // are registered. kUnavailable when libcurl is older than 7.68 or refuses an option.
   static Result<std::unique_ptr<ConnectionRequester>> Start(const ConnectionRequestConfig& config,
                                                             MetricsRegistry* metrics);
   virtual ~ConnectionRequester() = default;
 
-  // Validates the URL and queues the request (at most config.max_concurrent in flight). `done`
-  // is called exactly once, from the requester's thread (or at once, from the caller's, for
-  // kRefusedUrl and kBusy). Never blocks.
+  // Validates the URL and queues the request (at most config.max_concurrent in flight, at most
+  // config.max_queue more waiting). `done` is called exactly once: at once, from the caller's
+  // thread, for kRefusedUrl (a literal address), kBusy and a Send after Stop; otherwise from the
+  // requester's thread, which must not be blocked long by it. `done` may call Send and Stop, but
+  // must not destroy the requester. Never blocks.
   virtual void Send(ConnectionRequestTarget target, Callback done) = 0;
 
-  // Stops the thread; requests still queued or in flight complete with kUnavailable-like
-  // kUnreachable ("stopped"). Idempotent; the destructor calls it.
+  // Stops the threads; requests still queued or in flight complete with kUnreachable ("stopped"),
+  // on the requester's thread, before Stop returns (unless Stop is called from a callback: then
+  // right after that callback). Later Sends complete at once the same way. Idempotent; the
+  // destructor calls it. May wait for one getaddrinfo in progress (allow_hostnames).
   virtual void Stop() = 0;
 
   struct Stats {
     uint64_t in_flight = 0;
-    uint64_t queued = 0;
-    uint64_t sent = 0;  // requests started
+    uint64_t queued = 0;  // waiting for a slot or for name resolution
+    uint64_t sent = 0;    // requests started (handed to curl) since Start
   };
   virtual Stats GetStats() const = 0;
 };
