@@ -577,7 +577,7 @@ class ProbeRunner final : public TaskRunner {
 Status ValidatePeriodicInform(const json& args) {
   if (Status s = OnlyKeys(args, {"interval", "enable"}); !s.ok()) return s;
   auto it = args.find("interval");
-  if (it == args.end() || !it->is_number_unsigned() || it->get<uint64_t>() < 1 || it->get<uint64_t>() > 4294967295ULL) {
+  if (it == args.end() || !it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 4294967295LL) {
     return ArgError(".args.interval: required, seconds 1..4294967295");
   }
   if (auto e = args.find("enable"); e != args.end() && !e->is_boolean()) return ArgError(".args.enable: true or false");
