@@ -1,10 +1,13 @@
 // acsctl: the Ruru operators' command-line tool. main() only builds the command tree and maps
-// the outcome to an exit code; each group of subcommands lives in its own file
-// (cwmp_command.cpp: `acsctl cwmp ...`).
+// the outcome to an exit code; each group of subcommands lives in its own file:
+// cwmp_command.cpp (`acsctl cwmp ...`, offline), and the REST API clients (api_command.h):
+// devices_command.cpp (`devices`), task_command.cpp (`task`, `get`, `set`, `refresh`, `reboot`),
+// tags_command.cpp (`tags`, `faults`).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
 
+#include "acs/acsctl/api_command.h"
 #include "acs/acsctl/cwmp_command.h"
 
 #ifndef RURU_VERSION
@@ -15,6 +18,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Ruru ACS operators' tool", "acsctl"};
   app.set_version_flag("--version", std::string("acsctl ") + RURU_VERSION);
   app.require_subcommand(1);
+  ruru::acsctl::AddDevicesCommands(app);
+  ruru::acsctl::AddTaskCommands(app);
+  ruru::acsctl::AddTagsCommands(app);
   ruru::acsctl::AddCwmpCommands(app);
 
   try {
