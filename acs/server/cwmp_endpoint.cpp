@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -91,6 +92,16 @@ struct AcsSession {
   std::string pending_username;  // of the credentials being sent in this session
   std::weak_ptr<Conn> conn;
   std::atomic<bool> busy{false};
+  // Tasks (task_engine.h): the facts of the Inform, the tasks claimed and not yet run, the one
+  // running now.
+  InformFacts facts;
+  std::deque<db::Task> tasks;
+  std::unique_ptr<TaskRunner> runner;
+  db::Task current;
+  bool current_marked = false;  // MarkSent done for the current runner
+  bool claimed = false;         // this session claimed tasks at some point (release them at the end)
+  bool watching = false;        // registered with TaskEngine::Watch
+  bool task_request_outstanding = false;  // the outstanding ACS request is the runner's
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 using SessionPtr = std::shared_ptr<AcsSession>;
@@ -136,6 +147,19 @@ auto AsyncCallback(Start start) {
   return asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<T>)>(
       CallbackInitiation<T, Start>{std::move(start)}, asio::use_awaitable);
 }
+
+// A runner that has already finished (a task that cannot run).
+class FixedOutcomeRunner final : public TaskRunner {
+ public:
+  explicit FixedOutcomeRunner(TaskOutcome o) : outcome_(std::move(o)) {}
+  std::optional<cwmp::Body> Next() override { return std::nullopt; }
+  void OnAnswer(const cwmp::Body&) override {}
+  const std::optional<TaskOutcome>& outcome() const override { return outcome_; }
+  bool probing() const override { return false; }
+
+ private:
+  std::optional<TaskOutcome> outcome_;
+};
 
 }  // namespace
 
@@ -275,6 +299,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       if (dit != by_device.end() && dit->second == s) by_device.erase(dit);
     }
     if (!removed) return;
+    ForgetTasks(s);
     active_gauge->Add(-1);
     sessions_by_outcome[outcome]->Inc();
     const auto ms =
@@ -283,6 +308,22 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       log->debug("[session={} device={}] session {} after {} ms", s->id.substr(0, 8), s->label, outcome, ms);
     } else {
       log->info("[session={} device={}] session {} after {} ms: {}", s->id.substr(0, 8), s->label, outcome, ms, why);
+    }
+  }
+
+  // The session is over for the task engine: tasks it claimed but did not send go back to the queue
+  // (in the background), and it stops watching for new work.
+  void ForgetTasks(const SessionPtr& s) {
+    if (deps.tasks == nullptr) return;
+    if (s->watching) {
+      deps.tasks->Unwatch(s->device_id);
+      s->watching = false;
+    }
+    if (s->claimed) {
+      s->claimed = false;
+      TaskEngine* engine = deps.tasks;
+      std::string id = s->id;
+      asio::post(*deps.db_pool, [engine, id] { engine->Release(id); });
     }
   }
 
@@ -327,6 +368,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
         }
       }
       if (removed) {
+        ForgetTasks(old);
         active_gauge->Add(-1);
         const bool clean = old->proto.MayEnd();
         sessions_by_outcome[clean ? "completed" : "failed"]->Inc();
@@ -688,6 +730,10 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     db::InformWrite write = MapInform(*inform, conn->peer, deps.clock->Now());
     write.allow_create = verdict.via == AuthVia::kOnboarding && cfg.unknown_devices == UnknownDevices::kRegister;
     write.session_id = s->id.substr(0, 8);
+    s->facts.parameter_key = write.parameter_key;
+    s->facts.root = s->root;
+    s->facts.at = write.received_at;
+    for (const auto& e : inform->events) s->facts.events.push_back(db::EventRecord{e.code.text, e.command_key});
     auto outcome = co_await SubmitInform(std::move(write));
     if (!outcome) {
       if (outcome.error().code == ErrorCode::kNotFound) {
@@ -747,9 +793,17 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       EndSession(s, "failed", st.error().message);
       co_return BadRequest(req, st.error().message, http::status::internal_server_error);
     }
+    // Tasks: only when the Inform's own statement said the device has some (no query otherwise).
+    if (deps.tasks != nullptr) {
+      deps.tasks->Watch(s->device_id);
+      s->watching = true;
+      if (outcome->pending_work > 0) co_await BeginTasks(s);
+    }
     cwmp::Envelope response;
     response.body = cwmp::InformResponse{1};
     cwmp::ApplyToInformResponse(*negotiated, env, &response);
+    // A task that must run before the CPE's own requests (TransferComplete ...) holds them.
+    response.hold_requests = std::any_of(s->tasks.begin(), s->tasks.end(), [](const db::Task& t) { return t.hold_requests; });
     if (Status st = s->proto.Send(response); !st.ok()) {
       EndSession(s, "failed", "InformResponse refused: " + st.error().message);
       co_return BadRequest(req, st.error().message, http::status::internal_server_error);
@@ -764,6 +818,120 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     Reply r = MakeReply(req, http::status::ok, std::move(*xml), kXml);
     r.res.set(http::field::set_cookie, std::string(kCookieName) + "=" + s->id + "; Path=/; HttpOnly");
     co_return r;
+  }
+
+  // ---- tasks -------------------------------------------------------------------------------------
+
+  asio::awaitable<void> BeginTasks(const SessionPtr& s) {
+    TaskEngine* engine = deps.tasks;
+    const int64_t device_id = s->device_id;
+    const std::string id = s->id;
+    const InformFacts facts = s->facts;
+    auto call = [engine, device_id, id, facts] { return engine->BeginSession(device_id, id, facts); };
+    Result<db::SessionWork> work = co_await OnDb(std::move(call));
+    if (!work) {
+      log->warn("[session={} device={}] tasks not read: {} (they run at a later Inform)", s->id.substr(0, 8),
+                s->label, work.error().message);
+      co_return;
+    }
+    s->claimed = true;
+    for (db::Task& t : work->tasks) s->tasks.push_back(std::move(t));
+    if (!s->tasks.empty()) {
+      log->debug("[session={} device={}] {} task(s) to run", s->id.substr(0, 8), s->label, s->tasks.size());
+    }
+  }
+
+  // Records what the current runner ended with. Leaves s->runner set when the task must be sent
+  // again in this session (a probe found it never arrived).
+  asio::awaitable<void> FinishCurrentTask(const SessionPtr& s) {
+    TaskEngine* engine = deps.tasks;
+    const db::Task task = s->current;
+    const std::string id = s->id;
+    const TaskOutcome outcome = *s->runner->outcome();
+    auto call = [engine, task, id, outcome]() -> std::pair<Result<db::Task>, bool> {
+      bool again = false;
+      auto r = engine->Finish(task, id, outcome, &again);
+      return {std::move(r), again};
+    };
+    auto [result, again] = co_await OnDb(std::move(call));
+    s->runner.reset();
+    if (!result) {
+      log->warn("[session={} device={}] task {} outcome not stored: {} (settled at the next Inform)",
+                s->id.substr(0, 8), s->label, task.id, result.error().message);
+      co_return;
+    }
+    s->current = *result;
+    if (again) {
+      auto runner = TaskRunner::Create(s->current, s->facts, engine->limits(), false);
+      if (runner) {
+        s->runner = std::move(*runner);
+        s->current_marked = false;
+      }
+    }
+  }
+
+  // The next RPC of the session's tasks, or nullopt when there is none (left).
+  asio::awaitable<std::optional<cwmp::Body>> NextTaskRequest(const SessionPtr& s) {
+    TaskEngine* engine = deps.tasks;
+    if (engine == nullptr || s->device_id == 0) co_return std::nullopt;
+    for (int guard = 0; guard < 1000; ++guard) {
+      if (!s->runner) {
+        if (s->tasks.empty() && engine->TakeNewWork(s->device_id)) {
+          const int64_t device_id = s->device_id;
+          const std::string id = s->id;
+          auto call = [engine, device_id, id] { return engine->ClaimMore(device_id, id); };
+          auto more = co_await OnDb(std::move(call));
+          if (more) {
+            s->claimed = true;
+            for (db::Task& t : *more) s->tasks.push_back(std::move(t));
+          }
+        }
+        if (s->tasks.empty()) co_return std::nullopt;
+        s->current = std::move(s->tasks.front());
+        s->tasks.pop_front();
+        const bool probe = s->current.phase == db::TaskPhase::kSent;
+        auto runner = TaskRunner::Create(s->current, s->facts, engine->limits(), probe);
+        if (!runner) {
+          // Stored arguments that no longer validate (e.g. written by an older acsd): a fault, not a crash.
+          TaskOutcome bad;
+          bad.kind = TaskOutcome::Kind::kFault;
+          bad.fault_code = kFaultInvalidTask;
+          bad.fault_message = "task cannot run: " + runner.error().message;
+          s->runner = std::make_unique<FixedOutcomeRunner>(std::move(bad));
+          co_await FinishCurrentTask(s);
+          continue;
+        }
+        s->runner = std::move(*runner);
+        s->current_marked = false;
+      }
+      std::optional<cwmp::Body> body = s->runner->Next();
+      if (!body) {
+        if (s->runner->outcome()) {
+          co_await FinishCurrentTask(s);
+        } else {
+          s->runner.reset();
+        }
+        continue;
+      }
+      if (!s->runner->probing() && !s->current_marked) {
+        TaskEngine* e = engine;
+        const db::Task task = s->current;
+        const std::string id = s->id;
+        auto call = [e, task, id] { return e->MarkSent(task, id); };
+        auto marked = co_await OnDb(std::move(call));
+        if (!marked) {
+          // Cancelled or taken over meanwhile, or the database is down: do not send it.
+          log->info("[session={} device={}] task {} not sent: {}", s->id.substr(0, 8), s->label, s->current.id,
+                    marked.error().message);
+          s->runner.reset();
+          continue;
+        }
+        s->current = *marked;
+        s->current_marked = true;
+      }
+      co_return body;
+    }
+    co_return std::nullopt;
   }
 
   static std::string target_of(const Request& req) { return std::string(req.target().data(), req.target().size()); }
@@ -852,7 +1020,17 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
         current.reset();
         co_return Unavailable(req, "inventory");
       }
-      if (const auto* tc = std::get_if<cwmp::TransferComplete>(&env.body); tc && tc->fault.code != 0) {
+      // A completion report settles its task (which then records the fault, if any, linked to it).
+      std::optional<db::Task> settled;
+      if (deps.tasks != nullptr && (std::holds_alternative<cwmp::TransferComplete>(env.body) ||
+                                    std::holds_alternative<cwmp::DUStateChangeComplete>(env.body))) {
+        TaskEngine* engine = deps.tasks;
+        const int64_t device_id = s->device_id;
+        const cwmp::Body body = env.body;
+        auto settle = [engine, device_id, body] { return engine->SettleReport(device_id, body); };
+        settled = co_await OnDb(std::move(settle));
+      }
+      if (const auto* tc = std::get_if<cwmp::TransferComplete>(&env.body); tc && tc->fault.code != 0 && !settled) {
         db::FaultRecord f{s->device_id, "TransferComplete", tc->fault.code, tc->fault.message, "", deps.clock->Now()};
         auto db_call5 = [devices, f] { return devices->RecordFault(f); };
         (void)co_await OnDb(std::move(db_call5));
@@ -868,6 +1046,15 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
   asio::awaitable<void> OnAcsResponse(const SessionPtr& s, const std::string& request, const cwmp::Envelope& env,
                                       const std::string& tag) {
     db::DeviceStore* devices = deps.devices;
+    if (s->runner && s->task_request_outstanding) {
+      // The answer to a task's RPC: the runner interprets it; the engine records the outcome (and
+      // a fault, linked to the task).
+      s->task_request_outstanding = false;
+      if (std::holds_alternative<cwmp::Fault>(env.body)) cpe_faults->Inc();
+      s->runner->OnAnswer(env.body);
+      if (s->runner->outcome()) co_await FinishCurrentTask(s);
+      co_return;
+    }
     if (const auto* fault = std::get_if<cwmp::Fault>(&env.body)) {
       cpe_faults->Inc();
       nlohmann::json detail = nlohmann::json::array();
@@ -941,7 +1128,20 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       }
       log->warn("{} could not store new credentials, not rotating: {}", tag, st.error().message);
     }
-    // Nothing (more) to do: 204 ends the session.
+    if (s->proto.state() == cwmp::SessionState::kAcsRequests) {
+      std::optional<cwmp::Body> task_request = co_await NextTaskRequest(s);
+      if (task_request) {
+        cwmp::Envelope request;
+        request.ns = s->ns;
+        request.id = "ruru-" + RandomHex(4);
+        request.body = std::move(*task_request);
+        s->task_request_outstanding = true;
+        log->debug("{} task {} ({}): sending {}", tag, s->current.id, s->current.type, cwmp::RpcName(request.body));
+        co_return SendEnvelope(req, s, request, current);
+      }
+    }
+    // Nothing (more) to do: 204 ends the session (unless the ACS held the CPE's requests: then the
+    // CPE may now send them, on the same session).
     cwmp::Envelope empty;
     empty.ns = s->ns;
     if (Status st = s->proto.Send(empty); !st.ok()) {
@@ -949,8 +1149,10 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       current.reset();
       co_return BadRequest(req, st.error().message);
     }
-    EndSession(s, "completed", "");
-    current.reset();
+    if (s->proto.state() == cwmp::SessionState::kDone) {
+      EndSession(s, "completed", "");
+      current.reset();
+    }
     Reply r = MakeReply(req, http::status::no_content);
     r.res.set(http::field::set_cookie, std::string(kCookieName) + "=; Path=/; Max-Age=0");
     co_return r;
@@ -1032,5 +1234,10 @@ size_t CwmpEndpoint::LiveSessions() const {
   return n;
 }
 size_t CwmpEndpoint::OpenConnections() const { return impl_->open_conns; }
+
+bool CwmpEndpoint::SessionLive(const std::string& session_id) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->by_cookie.count(session_id) > 0;
+}
 
 }  // namespace ruru::acs

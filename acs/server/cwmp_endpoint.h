@@ -12,6 +12,7 @@
 #include "acs/server/config.h"
 #include "acs/server/metrics.h"
 #include "acs/server/secret_box.h"
+#include "acs/server/task_engine.h"
 #include "base/asio.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -28,6 +29,7 @@ struct CwmpEndpointDeps {
   const Clock* clock = nullptr;
   asio::thread_pool* db_pool = nullptr;  // blocking inventory calls run here
   std::string nonce_key;                 // Digest nonce HMAC key (>= 32 bytes)
+  TaskEngine* tasks = nullptr;           // null: sessions run no tasks (tests of the endpoint alone)
 };
 
 class CwmpEndpoint {
@@ -52,6 +54,9 @@ class CwmpEndpoint {
   // whose CPE went away is not waited for by a drain (the CPE retries with a new session).
   size_t LiveSessions() const;
   size_t OpenConnections() const;
+  // Whether the session with this cookie value is still in the session table (task claims of
+  // sessions that ended are stale). Thread-safe.
+  bool SessionLive(const std::string& session_id) const;
 
  private:
   struct Impl;

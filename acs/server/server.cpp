@@ -7,11 +7,15 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 #include "acs/server/admin_server.h"
+#include "acs/server/api/rest_api.h"
+#include "acs/server/connection_requester.h"
 #include "acs/server/cwmp_endpoint.h"
 #include "acs/server/metrics.h"
 #include "acs/server/secret_box.h"
+#include "acs/server/task_engine.h"
 #include "base/asio.h"
 #include "db/migrator.h"
 #include "db/pg/pg_inventory.h"
@@ -135,6 +139,38 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   asio::io_context ioc;
   asio::thread_pool db_pool(static_cast<size_t>(std::max(1, config.database.pool_size)));
 
+  // Tasks: the store, connection requests, the engine, and the listener for other nodes' notices.
+  std::unique_ptr<db::TaskStore> task_store = db::pg::OpenTaskStore(pg);
+  auto requester = ConnectionRequester::Start(config.connection_request, &metrics);
+  if (!requester) return requester.error();
+  std::string node_id = config.tasks.node_id;
+  if (node_id.empty()) {
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "acsd");
+    auto hp = ParseHostPort(config.cwmp.listen);
+    const uint16_t port = hp ? hp->port : 0;
+    // Port 0 (tests): two processes on one host still need distinct names.
+    node_id = std::string(host) + ":" + (port != 0 ? std::to_string(port) : "pid" + std::to_string(getpid()));
+  }
+  CwmpEndpoint* endpoint_ptr = nullptr;
+  TaskEngineDeps engine_deps;
+  engine_deps.config = &config;
+  engine_deps.devices = devices.get();
+  engine_deps.tasks = task_store.get();
+  engine_deps.requester = requester->get();
+  engine_deps.secrets = &*secrets;
+  engine_deps.metrics = &metrics;
+  engine_deps.clock = &clock;
+  engine_deps.ioc = &ioc;
+  engine_deps.db_pool = &db_pool;
+  engine_deps.node_id = node_id;
+  engine_deps.session_live = [&endpoint_ptr](const std::string& id) {
+    return endpoint_ptr != nullptr && endpoint_ptr->SessionLive(id);
+  };
+  TaskEngine engine(engine_deps);
+  std::unique_ptr<db::TaskListener> listener =
+      db::pg::StartTaskListener(pg, [&engine](const db::TaskNotice& n) { engine.OnNotice(n); });
+
   CwmpEndpointDeps deps;
   deps.config = &config;
   deps.devices = devices.get();
@@ -144,12 +180,26 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   deps.clock = &clock;
   deps.db_pool = &db_pool;
   deps.nonce_key = nonce_key;
+  deps.tasks = &engine;
   CwmpEndpoint endpoint(ioc, deps);
+  endpoint_ptr = &endpoint;
 
   std::atomic<bool> db_ok{false};
   std::atomic<bool> draining{false};
   std::mutex reason_mu;
   std::string db_reason = "inventory not checked yet";
+  // The REST API on the admin listener.
+  std::unique_ptr<db::DeviceAdmin> device_admin = db::pg::OpenDeviceAdmin(pg);
+  api::ApiDeps api_deps;
+  api_deps.config = &config;
+  api_deps.devices = devices.get();
+  api_deps.admin = device_admin.get();
+  api_deps.tasks = task_store.get();
+  api_deps.task_service = &engine;
+  api_deps.clock = &clock;
+  api_deps.pool = &db_pool;
+  api_deps.metrics = &metrics;
+  auto rest_api = std::make_shared<api::RestApi>(api_deps);
   AdminServer admin(ioc, config.admin.listen, metrics, [&]() -> std::string {
     if (draining) return "draining";
     if (!db_ok) {
@@ -157,7 +207,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
       return db_reason;
     }
     return "";
-  });
+  }, rest_api);
   metrics.AddCallbackGauge("ruru_inventory_up", "1 when the last inventory check succeeded",
                            [&] { return db_ok ? 1.0 : 0.0; });
 
@@ -165,6 +215,8 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   if (Status st = admin.Listen(); !st.ok()) return st;
   endpoint.Start();
   admin.Start();
+  engine.Start();
+  log->info("task engine: node {}", node_id);
 
   // Readiness: a trivial query every 2 s, on the database pool.
   asio::steady_timer ping_timer(ioc);
@@ -268,7 +320,10 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   ioc.run();
   for (auto& t : pool) t.join();
   stopping = true;
+  engine.Stop();
   db_pool.join();
+  listener->Stop();
+  (*requester)->Stop();
   batcher->Drain();
   log->info("acsd stopped: inform queue flushed");
   return Status::Ok();

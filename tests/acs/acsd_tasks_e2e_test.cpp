@@ -1,0 +1,887 @@
+// Tasks end to end (issue 6): the real acsd binary on a fresh database, its REST API over
+// loopback HTTP, cpesim fleets that answer every RPC (and misbehave on request), and a hand-driven
+// CPE where a test needs to control each message. What is checked is what the operator and the
+// CPE see: task states and outcomes, the inventory, and how many RPCs each device received.
+#include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cwmp/codec.h"
+#include "cwmp/http_auth.h"
+#include "tests/acs/acsd_harness.h"
+#include "tests/cpesim/firmware_image.h"
+#include "tests/cpesim/test_http_server.h"
+
+namespace ruru::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+#define COUNT(sql) std::atoll(QueryValue(sql).c_str())
+
+const std::string kModel181 = std::string(RURU_SOURCE_DIR) + "/tests/cpesim/models/tr181-router.json";
+const std::string kModel098 = std::string(RURU_SOURCE_DIR) + "/tests/cpesim/models/tr098-router.json";
+
+// Open onboarding, connection requests allowed into loopback (cpesim listens there) and 10/8 (the
+// "NATed" addresses of the unreachable-device test), fast sweeps and retries.
+constexpr char kTaskConfig[] =
+    "onboarding = open\nunknown_devices = register\n"
+    "[connection_request]\nallowed_networks = 127.0.0.0/8, 10.0.0.0/8\ndenied_networks =\n"
+    "connect_timeout = 1s\ntimeout = 5s\n"
+    "[tasks]\nexpiry_interval = 1s\nretry_base = 1s\nretry_max = 2s\n";
+
+// A CPE driven by hand over one keep-alive connection: each call is one HTTP POST, answered by
+// acsd. Basic authentication with the username/password it holds (updated when acsd rotates them).
+class HandCpe {
+ public:
+  HandCpe(uint16_t port, std::string serial, std::string cr_url)
+      : port_(port), serial_(std::move(serial)), cr_url_(std::move(cr_url)) {}
+  ~HandCpe() { Close(); }
+
+  // One session: Inform with `events` -> InformResponse. Returns it (decoded) or nullopt.
+  std::optional<cwmp::Envelope> Inform(const std::vector<std::pair<std::string, std::string>>& events,
+                                       const std::string& parameter_key = "") {
+    Close();
+    Connect();
+    cwmp::Envelope env;
+    env.ns = cwmp::Namespace::kCwmp12;
+    env.id = std::to_string(++id_);
+    cwmp::Inform in;
+    in.device_id = {"Ruru", "00D09E", "HAND-1", serial_};
+    for (const auto& [code, key] : events) in.events.push_back({cwmp::EventCode::FromText(code), key});
+    in.current_time = "2026-12-01T00:00:00Z";
+    in.parameters = {{"Device.DeviceInfo.SoftwareVersion", cwmp::ParameterValue::String("1.0")},
+                     {"Device.ManagementServer.ConnectionRequestURL", cwmp::ParameterValue::String(cr_url_)},
+                     {"Device.ManagementServer.ParameterKey", cwmp::ParameterValue::String(parameter_key)}};
+    env.body = in;
+    return Post(env);
+  }
+
+  // Posts `env` (Empty for the empty POST); returns the decoded answer, an Empty envelope for 204,
+  // nullopt on an HTTP error (status() says which).
+  std::optional<cwmp::Envelope> Post(const cwmp::Envelope& env) {
+    std::string body;
+    if (!std::holds_alternative<cwmp::Empty>(env.body)) {
+      auto xml = cwmp::Encode(env);
+      EXPECT_TRUE(xml.ok());
+      body = xml.ok() ? *xml : "";
+    }
+    std::string raw = "POST / HTTP/1.1\r\nHost: acs\r\nAuthorization: " +
+                      cwmp::BasicAuthorization(username_, password_) + "\r\n";
+    if (!cookie_.empty()) raw += "Cookie: " + cookie_ + "\r\n";
+    raw += "Content-Type: text/xml\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (::send(fd_, raw.data(), raw.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(raw.size())) return std::nullopt;
+    HttpResult r = Read();
+    status_ = r.status;
+    if (auto it = r.headers.find("set-cookie"); it != r.headers.end()) {
+      cookie_ = it->second.substr(0, it->second.find(';'));
+    }
+    if (r.status == 204) {
+      cwmp::Envelope empty;
+      empty.body = cwmp::Empty{};
+      return empty;
+    }
+    if (r.status != 200) return std::nullopt;
+    auto decoded = cwmp::Decode(r.body);
+    EXPECT_TRUE(decoded.ok()) << r.body;
+    if (!decoded.ok()) return std::nullopt;
+    cwmp::Envelope out = decoded->envelope;
+    // acsd gives a new device its own credentials: keep them, as a CPE would.
+    if (const auto* spv = std::get_if<cwmp::SetParameterValues>(&out.body)) {
+      for (const auto& p : spv->parameters) {
+        if (p.name.ends_with("ManagementServer.Username")) new_username_ = p.value.text;
+        if (p.name.ends_with("ManagementServer.Password")) new_password_ = p.value.text;
+      }
+    }
+    return out;
+  }
+  std::optional<cwmp::Envelope> Answer(const cwmp::Envelope& request, cwmp::Body body) {
+    cwmp::Envelope env;
+    env.ns = cwmp::Namespace::kCwmp12;
+    env.id = request.id;
+    env.body = std::move(body);
+    return Post(env);
+  }
+  std::optional<cwmp::Envelope> Empty() {
+    cwmp::Envelope env;
+    env.body = cwmp::Empty{};
+    return Post(env);
+  }
+  // Applies credentials received in a SetParameterValues (call after answering it).
+  void AdoptNewCredentials() {
+    if (!new_username_.empty()) username_ = new_username_;
+    if (!new_password_.empty()) password_ = new_password_;
+  }
+  int status() const { return status_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    cookie_.clear();
+  }
+
+ private:
+  void Connect() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  HttpResult Read() {
+    HttpResult out;
+    std::string data;
+    size_t header_end = std::string::npos, length = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[65536];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      data.append(buf, static_cast<size_t>(n));
+      if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
+        std::istringstream hs(data.substr(0, header_end));
+        std::string line;
+        std::getline(hs, line);
+        out.status = std::atoi(line.c_str() + 9);
+        while (std::getline(hs, line)) {
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          const size_t colon = line.find(':');
+          if (colon == std::string::npos) continue;
+          std::string name = line.substr(0, colon);
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          out.headers[name] = line.substr(colon + 2);
+        }
+        length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
+      }
+      if (header_end != std::string::npos && data.size() >= header_end + 4 + length) {
+        out.body = data.substr(header_end + 4, length);
+        break;
+      }
+    }
+    return out;
+  }
+
+  uint16_t port_;
+  std::string serial_;
+  std::string cr_url_;
+  std::string username_ = "hand";
+  std::string password_ = "hand-pw";
+  std::string new_username_, new_password_;
+  std::string cookie_;
+  int fd_ = -1;
+  int id_ = 0;
+  int status_ = 0;
+};
+
+class TasksE2e : public AcsdTest {
+ protected:
+  void StartWithApi(const std::string& extra = "") {
+    StartAcsd(std::string(kTaskConfig) + extra);
+    if (HasFatalFailure()) return;
+    token_ = CreateToken("e2e-admin");
+    ASSERT_EQ(token_.rfind("ruru_", 0), 0u) << "acsd tokens create printed: " << token_;
+  }
+
+  // The real command an operator runs: `acsd tokens create`.
+  std::string CreateToken(const std::string& name) {
+    const std::string out = dir_ + "/token-" + name;
+    const pid_t pid = Spawn({ACSD_PATH_FOR_TEST, "tokens", "create", "--config", dir_ + "/acsd.conf", "--role", "admin",
+                             "--name", name},
+                            out);
+    const int status = WaitFor(pid, 30s);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadText(out);
+    std::string text = ReadText(out);
+    const size_t at = text.find("ruru_");
+    if (at == std::string::npos) return text;
+    size_t end = at;
+    while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
+    return text.substr(at, end - at);
+  }
+
+  static std::string ReadText(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  HttpResult Api(const std::string& method, const std::string& target, const json& body = nullptr,
+                 std::map<std::string, std::string> headers = {}) {
+    headers["Authorization"] = "Bearer " + token_;
+    if (!body.is_null()) headers["Content-Type"] = "application/json";
+    return HttpRequest(admin_port_, method, target, headers, body.is_null() ? "" : body.dump(), 180s);
+  }
+  json ApiJson(const std::string& method, const std::string& target, const json& body = nullptr,
+               int expect_status = 0) {
+    HttpResult r = Api(method, target, body);
+    if (expect_status != 0) EXPECT_EQ(r.status, expect_status) << method << " " << target << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  // POST a task; returns the API's answer (the task plus "connection_request").
+  json Task(int64_t device, const json& body, bool kick = true, int wait = 60, int* status = nullptr) {
+    const std::string target = "/api/v1/devices/" + std::to_string(device) + "/tasks?connection_request=" +
+                               (kick ? "true" : "false") + "&wait=" + std::to_string(wait);
+    HttpResult r = Api("POST", target, body);
+    if (status != nullptr) *status = r.status;
+    json j = json::parse(r.body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.status << " " << r.body;
+    return j;
+  }
+  json GetTask(int64_t id, int wait = 0) {
+    return ApiJson("GET", "/api/v1/tasks/" + std::to_string(id) + (wait > 0 ? "?wait=" + std::to_string(wait) : ""),
+                   nullptr, 200);
+  }
+  // Waits (long-polling the API) until the task is final.
+  json WaitTask(int64_t id, std::chrono::seconds limit = 90s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    json t;
+    while (std::chrono::steady_clock::now() < deadline) {
+      t = GetTask(id, 10);
+      const std::string state = t.value("state", "");
+      if (state != "queued" && state != "running") return t;
+    }
+    ADD_FAILURE() << "task " << id << " not final: " << t.dump();
+    return t;
+  }
+
+  int64_t DeviceId(const std::string& serial) {
+    return std::atoll(QueryValue("SELECT id FROM devices WHERE serial_number = '" + serial + "'").c_str());
+  }
+  // Waits until `n` devices whose serial starts with `prefix` have confirmed credentials of their own.
+  void WaitRegistered(const std::string& prefix, int n, std::chrono::seconds limit = 60s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (COUNT("SELECT count(*) FROM devices WHERE serial_number LIKE '" + prefix +
+                "%' AND cwmp_username IS NOT NULL AND pending_cwmp_username IS NULL") >= n) {
+        return;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "devices " << prefix << "* not all registered with their own credentials";
+  }
+
+  // cpesim in the background; the report is read when it is stopped.
+  struct Fleet {
+    pid_t pid = -1;
+    std::string report;
+  };
+  Fleet StartFleet(int devices, const std::string& prefix, const std::string& source_ips,
+                   std::vector<std::string> extra = {}, const std::string& model = kModel181) {
+    static int n = 0;
+    Fleet f;
+    f.report = dir_ + "/fleet-" + std::to_string(++n) + ".json";
+    std::vector<std::string> args = {"--devices", std::to_string(devices), "--serial-prefix", prefix,
+                                     "--source-ips", source_ips, "--model", model, "--ramp-per-second", "0",
+                                     "--reboot-delay", "1", "--duration", "300"};
+    // A long periodic interval unless the test asks for another.
+    if (std::find(extra.begin(), extra.end(), "--inform-interval") == extra.end()) {
+      args.insert(args.end(), {"--inform-interval", "600"});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    f.pid = StartCpesim(args, f.report);
+    EXPECT_GT(f.pid, 0);
+    return f;
+  }
+  json StopFleet(Fleet& f) {
+    if (f.pid <= 0) return {};
+    ::kill(f.pid, SIGINT);
+    json r = WaitCpesim(f.pid, f.report, 60s);
+    f.pid = -1;
+    return r;
+  }
+  static int64_t Received(const json& report, const std::string& rpc) {
+    return report["rpc"]["received"].value(rpc, int64_t{0});
+  }
+
+  void TearDown() override {
+    for (Fleet* f : fleets_) {
+      if (f->pid > 0) {
+        ::kill(f->pid, SIGKILL);
+        WaitFor(f->pid, 5s);
+      }
+    }
+    AcsdTest::TearDown();
+  }
+
+  std::string token_;
+  std::vector<Fleet*> fleets_;  // killed at tear-down if a test stops early
+};
+
+// A TCP port nothing listens on now (the kernel's choice for port 0).
+uint16_t FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// ---- The helpdesk's reboot -------------------------------------------------------------------------
+
+TEST_F(TasksE2e, RebootThroughTheApiWithWaitTr181AndTr098) {
+  StartWithApi();
+  Fleet a = StartFleet(3, "RA", "127.20.0.0/24", {}, kModel181);
+  Fleet b = StartFleet(3, "RB", "127.21.0.0/24", {}, kModel098);
+  fleets_ = {&a, &b};
+  WaitRegistered("RA", 3);
+  WaitRegistered("RB", 3);
+  for (const std::string serial : {"RA000002", "RB000002"}) {
+    const int64_t id = DeviceId(serial);
+    int status = 0;
+    const json t = Task(id, {{"type", "reboot"}}, true, 60, &status);
+    EXPECT_EQ(status, 200) << t.dump();
+    EXPECT_EQ(t["state"], "done") << t.dump();
+    EXPECT_EQ(t["result"]["confirmed_by"], "M Reboot");
+    EXPECT_EQ(t["connection_request"]["status"], "ok") << t.dump();
+    EXPECT_EQ(t["attempts"], 1);
+    const std::string key = t["reconcile_key"];
+    EXPECT_EQ(COUNT("SELECT count(*) FROM inform_events WHERE device_id = " + std::to_string(id) +
+                    " AND code = 'M Reboot' AND command_key = '" + key + "'"),
+              1);
+    EXPECT_FALSE(t["finished_at"].is_null());
+  }
+  const json ra = StopFleet(a), rb = StopFleet(b);
+  EXPECT_EQ(Received(ra, "Reboot"), 1);
+  EXPECT_EQ(Received(rb, "Reboot"), 1);
+  EXPECT_EQ(ra["device_events"]["reboots"], 1);
+}
+
+// ---- Every task type against cpesim, with the inventory checked ---------------------------------
+
+TEST_F(TasksE2e, EveryTaskTypeAgainstCpesimWithTheInventoryChecked) {
+  // A file server for Download (a RURU-FW/1 image for the TR-181 model) and Upload.
+  const std::string image = cpesim::BuildFirmwareImage("RR-5000", "6.0.0", std::string(4096, 'x'));
+  cpesim::testkit::TestHttpServer files([&](const cpesim::testkit::RecordedRequest& r) {
+    cpesim::testkit::ScriptedResponse out;
+    if (r.method == "GET" && r.target == "/fw.bin") {
+      out.body = image;
+    } else if (r.method == "PUT") {
+      out.status = 201;
+    } else {
+      out.status = 404;
+    }
+    return out;
+  });
+  StartWithApi();
+  Fleet f = StartFleet(1, "EV", "127.22.0.0/24");
+  fleets_ = {&f};
+  WaitRegistered("EV", 1);
+  const int64_t id = DeviceId("EV000001");
+  const std::string dev = std::to_string(id);
+  auto done = [&](const json& body) {
+    const json t = Task(id, body);
+    EXPECT_EQ(t["state"], "done") << body.dump() << " -> " << t.dump();
+    return t;
+  };
+  auto stored = [&](const std::string& path) {
+    return QueryValue("SELECT dp.value FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id "
+                      "WHERE dp.device_id = " + dev + " AND p.path = '" + path + "'");
+  };
+
+  // Reads are stored in the inventory.
+  json t = done({{"type", "get_parameter_values"}, {"args", {{"names", {"Device.DeviceInfo."}}}}});
+  EXPECT_FALSE(t["result"]["parameters"].empty());
+  EXPECT_FALSE(stored("Device.DeviceInfo.ModelName").empty());
+  EXPECT_FALSE(stored("Device.DeviceInfo.UpTime").empty());
+
+  // A change, then read back from the device.
+  t = done({{"type", "set_parameter_values"},
+            {"args", {{"parameters", {{{"name", "Device.WiFi.SSID.1.SSID"}, {"value", "ruru-e2e"}}}}}}});
+  EXPECT_EQ(stored("Device.WiFi.SSID.1.SSID"), "ruru-e2e");
+  const std::string pkey = t["reconcile_key"];
+  t = done({{"type", "get_parameter_values"}, {"args", {{"names", {"Device.WiFi.SSID.1.SSID", "Device.ManagementServer.ParameterKey"}}}}});
+  EXPECT_EQ(t["result"]["parameters"][0]["value"], "ruru-e2e");
+  EXPECT_EQ(t["result"]["parameters"][1]["value"], pkey);
+
+  t = done({{"type", "get_parameter_names"}, {"args", {{"path", "Device.WiFi."}, {"next_level", true}}}});
+  EXPECT_FALSE(t["result"]["parameters"].empty());
+  t = done({{"type", "set_parameter_attributes"},
+            {"args", {{"parameters", {{{"name", "Device.WiFi.SSID.1.SSID"}, {"notification_change", true}, {"notification", 1}}}}}}});
+  t = done({{"type", "get_parameter_attributes"}, {"args", {{"names", {"Device.WiFi.SSID.1.SSID"}}}}});
+  EXPECT_EQ(t["result"]["parameters"][0]["notification"], 1);
+
+  // New and removed instances.
+  t = done({{"type", "add_object"}, {"args", {{"object", "Device.NAT.PortMapping."}}}});
+  const std::string instance = t["result"]["object"];
+  EXPECT_GE(COUNT("SELECT count(*) FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id WHERE "
+                  "dp.device_id = " + dev + " AND starts_with(p.path, '" + instance + "')"),
+            3);
+  done({{"type", "delete_object"}, {"args", {{"object", instance}}}});
+  EXPECT_EQ(COUNT("SELECT count(*) FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id WHERE "
+                  "dp.device_id = " + dev + " AND starts_with(p.path, '" + instance + "')"),
+            0);
+
+  // A refresh drops what the device no longer has and stores the writable flags.
+  Exec("INSERT INTO parameter_paths (path) VALUES ('Device.NAT.PortMapping.99.Enable') ON CONFLICT DO NOTHING");
+  Exec("INSERT INTO device_parameters (device_id, path_id, value, fetched_at) SELECT " + dev +
+       ", id, 'true', now() FROM parameter_paths WHERE path = 'Device.NAT.PortMapping.99.Enable'");
+  t = done({{"type", "refresh"}, {"args", {{"path", "Device."}}}});
+  EXPECT_GT(t["result"]["parameters"].get<int>(), 100);
+  EXPECT_EQ(stored("Device.NAT.PortMapping.99.Enable"), "");
+  EXPECT_EQ(QueryValue("SELECT dp.writable FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id "
+                       "WHERE dp.device_id = " + dev + " AND p.path = 'Device.WiFi.SSID.1.SSID'"),
+            "t");
+  EXPECT_EQ(QueryValue("SELECT dp.writable FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id "
+                       "WHERE dp.device_id = " + dev + " AND p.path = 'Device.DeviceInfo.UpTime'"),
+            "f");
+
+  done({{"type", "schedule_inform"}, {"args", {{"delay_seconds", 1}}}});
+  t = done({{"type", "get_rpc_methods"}});
+  EXPECT_FALSE(t["result"]["methods"].empty());
+  done({{"type", "get_queued_transfers"}});
+  done({{"type", "get_all_queued_transfers"}});
+  t = done(json{{"type", "provision"}, {"args", json{{"hook", "periodic_inform"}, {"args", json{{"interval", 900}}}}}});
+  EXPECT_EQ(stored("Device.ManagementServer.PeriodicInformInterval"), "900");
+
+  // Transfers: done when their TransferComplete arrives.
+  t = done({{"type", "upload"}, {"args", {{"file_type", "1 Vendor Configuration File"}, {"url", files.Url("/up")}}}});
+  EXPECT_FALSE(t["result"]["complete_time"].is_null());
+  t = done({{"type", "download"},
+            {"args", {{"file_type", "1 Firmware Upgrade Image"}, {"url", files.Url("/fw.bin")}, {"file_size", image.size()}}}});
+  // The device installed it and rebooted: its next Inform reports the new version.
+  for (int i = 0; i < 100 && QueryValue("SELECT software_version FROM devices WHERE id = " + dev) != "6.0.0"; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(QueryValue("SELECT software_version FROM devices WHERE id = " + dev), "6.0.0");
+  json windows = json::array();
+  windows.push_back(json{{"window_start", 0}, {"window_end", 60}, {"window_mode", "2 Immediately"}});
+  json sd_args = json{{"file_type", "1 Firmware Upgrade Image"}, {"url", files.Url("/fw.bin")}, {"file_size", image.size()}};
+  sd_args["time_windows"] = windows;
+  t = done(json{{"type", "schedule_download"}, {"args", sd_args}});
+
+  // CPE faults are recorded with their task.
+  t = Task(id, {{"type", "cancel_transfer"}, {"args", {{"command_key", "no-such-transfer"}}}});
+  EXPECT_EQ(t["state"], "fault") << t.dump();
+  EXPECT_GE(t["fault"]["code"].get<int>(), 9000);
+  t = Task(id, {{"type", "set_parameter_values"},
+                {"args", {{"parameters", {{{"name", "Device.DeviceInfo.UpTime"}, {"value", "1"}, {"type", "unsignedInt"}}}}}}});
+  EXPECT_EQ(t["state"], "fault");
+  EXPECT_EQ(t["fault"]["code"], 9003);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM device_faults WHERE task_id = " + t["id"].dump() + " AND code = 9003"), 1);
+  const json faults = ApiJson("GET", "/api/v1/faults?device=" + dev, nullptr, 200);
+  EXPECT_GE(faults["items"].size(), 2u);
+  json ops = json::array();
+  ops.push_back(json{{"operation", "Install"}, {"url", files.Url("/du")}});
+  t = Task(id, json{{"type", "change_du_state"}, {"args", json{{"operations", ops}}}});
+  EXPECT_TRUE(t["state"] == "fault" || t["state"] == "done") << t.dump();
+
+  // Factory reset: done when the device bootstraps again (it then re-onboards).
+  t = done({{"type", "factory_reset"}});
+  EXPECT_EQ(t["result"]["confirmed_by"], "0 BOOTSTRAP");
+
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Download"), 1);
+  EXPECT_EQ(Received(report, "Upload"), 1);
+  EXPECT_EQ(Received(report, "FactoryReset"), 1);
+  EXPECT_EQ(report["transfers"]["firmware_installed"].get<int>(), 2);
+}
+
+// ---- Exactly once: lost answers are reconciled from the next Inform --------------------------------
+
+TEST_F(TasksE2e, LostRebootResponseIsSettledFromTheNextInformNotResent) {
+  StartWithApi();
+  Fleet f = StartFleet(2, "LR", "127.23.0.0/24", {"--faults", "lost-response=1:Reboot"});
+  fleets_ = {&f};
+  WaitRegistered("LR", 2);
+  const int64_t id = DeviceId("LR000001");
+  const json t = Task(id, {{"type", "reboot"}}, true, 60);
+  EXPECT_EQ(t["state"], "done") << t.dump();
+  EXPECT_EQ(t["result"]["confirmed_by"], "M Reboot");
+  EXPECT_EQ(t["attempts"], 1);
+  EXPECT_GE(Metric("ruru_tasks_reconciled_total{verdict=\"done\"}"), 1);
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Reboot"), 1);
+  EXPECT_EQ(report["simulated_faults"]["lost_response"], 1);
+  EXPECT_EQ(report["device_events"]["reboots"], 1);
+}
+
+TEST_F(TasksE2e, DroppedConnectionAfterDownloadIsNotDownloadedAgain) {
+  const std::string image = cpesim::BuildFirmwareImage("RR-5000", "6.1.0", std::string(64 * 1024, 'y'));
+  cpesim::testkit::TestHttpServer files([&](const cpesim::testkit::RecordedRequest&) {
+    cpesim::testkit::ScriptedResponse out;
+    out.body = image;
+    return out;
+  });
+  StartWithApi();
+  Fleet f = StartFleet(1, "DL", "127.24.0.0/24", {"--faults", "lost-response=1:Download"});
+  fleets_ = {&f};
+  WaitRegistered("DL", 1);
+  const int64_t id = DeviceId("DL000001");
+  json t = Task(id, {{"type", "download"},
+                     {"args", {{"file_type", "1 Firmware Upgrade Image"}, {"url", files.Url("/fw.bin")}, {"file_size", image.size()}}}},
+                true, 60);
+  if (t["state"] != "done") t = WaitTask(t["id"]);
+  EXPECT_EQ(t["state"], "done") << t.dump();
+  EXPECT_EQ(t["attempts"], 1);
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Download"), 1);
+  EXPECT_EQ(report["transfers"]["downloads_ok"], 1);
+  EXPECT_EQ(files.requests().size(), 1u);
+}
+
+TEST_F(TasksE2e, LostSetParameterValuesResponseIsSettledByTheParameterKey) {
+  StartWithApi();
+  Fleet f = StartFleet(1, "PK", "127.25.0.0/24", {"--faults", "lost-response=1:SetParameterValues"});
+  fleets_ = {&f};
+  WaitRegistered("PK", 1);
+  const int64_t id = DeviceId("PK000001");
+  json t = Task(id, {{"type", "set_parameter_values"},
+                     {"args", {{"parameters", {{{"name", "Device.WiFi.SSID.1.SSID"}, {"value", "pk-test"}}}}}}},
+                true, 60);
+  if (t["state"] != "done") t = WaitTask(t["id"]);
+  EXPECT_EQ(t["state"], "done") << t.dump();
+  EXPECT_EQ(t["result"]["confirmed_by"], "ParameterKey");
+  EXPECT_EQ(t["attempts"], 1);
+  const json report = StopFleet(f);
+  // The credential rotation at bootstrap is one SetParameterValues, the task the other.
+  EXPECT_EQ(Received(report, "SetParameterValues"), 2);
+}
+
+// ---- Transient faults are retried with back-off -------------------------------------------------------
+
+TEST_F(TasksE2e, TransientDownloadFaultsAreRetriedThenFail) {
+  cpesim::testkit::TestHttpServer files([&](const cpesim::testkit::RecordedRequest&) {
+    return cpesim::testkit::ScriptedResponse{};
+  });
+  StartWithApi();
+  Fleet f = StartFleet(1, "TF", "127.26.0.0/24", {"--faults", "download-fail=1:9010", "--inform-interval", "2"});
+  fleets_ = {&f};
+  WaitRegistered("TF", 1);
+  const int64_t id = DeviceId("TF000001");
+  json t = Task(id, {{"type", "download"}, {"max_attempts", 2},
+                     {"args", {{"file_type", "1 Firmware Upgrade Image"}, {"url", files.Url("/fw.bin")}}}},
+                true, 0);
+  t = WaitTask(t["id"]);
+  EXPECT_EQ(t["state"], "fault") << t.dump();
+  EXPECT_EQ(t["fault"]["code"], 9010);
+  EXPECT_EQ(t["attempts"], 2);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM device_faults WHERE task_id = " + t["id"].dump()), 2);
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Download"), 2);
+}
+
+// ---- acsd killed with tasks queued, two acsd on one database ----------------------------------------
+
+TEST_F(TasksE2e, AcsdKilledWith500TasksQueuedRunsEachOnceAfterRestart) {
+  // A fixed port, as in production: the restarted acsd is the same node (tasks.node_id defaults to
+  // host:port), so it knows at once that the claims of its previous life are stale.
+  const uint16_t port = FreePort();
+  StartAcsd("listen = 127.0.0.1:" + std::to_string(port) + "\n" + std::string(kTaskConfig));
+  token_ = CreateToken("e2e-admin");
+  ASSERT_EQ(cwmp_port_, port);
+  Fleet f = StartFleet(500, "KQ", "127.27.0.0/22", {"--max-inflight", "200"});
+  fleets_ = {&f};
+  WaitRegistered("KQ", 500, 120s);
+  // One reboot per device, queued (the devices inform every 10 minutes, so nothing runs yet).
+  std::vector<int64_t> devices;
+  for (const auto& row : Query("SELECT id FROM devices WHERE serial_number LIKE 'KQ%' ORDER BY id")) {
+    devices.push_back(std::atoll(row[0].c_str()));
+  }
+  ASSERT_EQ(devices.size(), 500u);
+  auto post = [&](int64_t device, bool kick) {
+    return Api("POST", "/api/v1/devices/" + std::to_string(device) + "/tasks?connection_request=" +
+                           (kick ? "true" : "false"),
+               json{{"type", "reboot"}}, {{"Idempotency-Key", "kill-" + std::to_string(device)}});
+  };
+  for (int64_t d : devices) ASSERT_EQ(post(d, false).status, 201);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE state = 'queued'"), 500);
+  // Kick every device (the same request again, with its idempotency key, only sends the connection
+  // request) and kill acsd while their sessions run: some tasks claimed, some sent, some awaiting.
+  std::atomic<bool> stop{false};
+  std::thread kicker([&] {
+    for (int64_t d : devices) {
+      if (stop) break;
+      post(d, true);
+    }
+  });
+  for (int i = 0; i < 600 && COUNT("SELECT count(*) FROM tasks WHERE state <> 'queued'") < 100; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_NE(StopAcsd(SIGKILL), -1);
+  stop = true;
+  kicker.join();
+  const int64_t queued_at_kill = COUNT("SELECT count(*) FROM tasks WHERE state = 'queued'");
+  const int64_t in_flight_at_kill = COUNT("SELECT count(*) FROM tasks WHERE state = 'running'");
+  EXPECT_GE(queued_at_kill, 1) << "every task had run before the kill";
+  std::cerr << "at the kill: " << queued_at_kill << " queued, " << in_flight_at_kill << " running\n";
+
+  // The same node again (same port: the fleet's ACS URL points at it).
+  StartAcsd("listen = 127.0.0.1:" + std::to_string(port) + "\n" + std::string(kTaskConfig));
+  ASSERT_EQ(cwmp_port_, port);
+  for (int64_t d : devices) post(d, true);  // kicks the devices whose task is not final
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         COUNT("SELECT count(*) FROM tasks WHERE state IN ('queued', 'running')") > 0) {
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks"), 500);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE state = 'done'"), 500)
+      << QueryValue("SELECT string_agg(state || '/' || phase || ':' || n, ', ') FROM (SELECT state, phase, count(*) n "
+                    "FROM tasks GROUP BY 1, 2) s");
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE attempts <> 1"), 0);
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Reboot"), 500);
+  EXPECT_EQ(report["device_events"]["reboots"], 500);
+}
+
+TEST_F(TasksE2e, TwoAcsdOnOneDatabaseNeverRunATaskTwice) {
+  // Both fleets simulate the same 200 devices, one informing each acsd: every device is served by
+  // both nodes, often at the same moment. Credentials are not rotated (the two copies of a device
+  // would fight over them).
+  StartWithApi("[credentials]\nrotate_on_bootstrap = false\n");
+  const uint16_t admin_a = admin_port_;
+  const std::string url_a = CwmpUrl();
+  // A second acsd on the same database.
+  const std::string conf_b = dir_ + "/acsd-b.conf";
+  {
+    std::ifstream in(dir_ + "/acsd.conf");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::ofstream(conf_b) << ss.str();
+  }
+  const std::string ready_b = dir_ + "/ready-b";
+  const pid_t b = Spawn({ACSD_PATH_FOR_TEST, "run", "--config", conf_b, "--ready-file", ready_b}, dir_ + "/acsd-b.log");
+  ASSERT_GT(b, 0);
+  uint16_t cwmp_b = 0, admin_b = 0;
+  for (int i = 0; i < 400 && cwmp_b == 0; ++i) {
+    std::sscanf(ReadText(ready_b).c_str(), "cwmp_port=%hu\nadmin_port=%hu", &cwmp_b, &admin_b);
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(cwmp_b, 0) << ReadText(dir_ + "/acsd-b.log");
+  Fleet fa = StartFleet(200, "TW", "127.28.0.0/24", {"--inform-interval", "2", "--acs-password-format", "x"});
+  const std::string report_b = dir_ + "/fleet-b.json";
+  Fleet fb;
+  fb.report = report_b;
+  fb.pid = Spawn({std::getenv("RURU_TEST_CPESIM") && *std::getenv("RURU_TEST_CPESIM") ? std::getenv("RURU_TEST_CPESIM") : CPESIM_PATH_FOR_TEST,
+                  "--acs-url", "http://127.0.0.1:" + std::to_string(cwmp_b) + "/", "--report", report_b,
+                  "--summary-interval", "0", "--devices", "200", "--serial-prefix", "TW", "--source-ips",
+                  "127.29.0.0/24", "--model", kModel181, "--ramp-per-second", "0", "--inform-interval", "2",
+                  "--reboot-delay", "1", "--duration", "300", "--acs-password-format", "x"},
+                 report_b + ".log");
+  fleets_ = {&fa, &fb};
+  for (int i = 0; i < 600 && COUNT("SELECT count(*) FROM devices WHERE serial_number LIKE 'TW%'") < 200; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(COUNT("SELECT count(*) FROM devices WHERE serial_number LIKE 'TW%'"), 200);
+  for (const auto& row : Query("SELECT id FROM devices WHERE serial_number LIKE 'TW%' ORDER BY id")) {
+    int status = 0;
+    Task(std::atoll(row[0].c_str()), {{"type", "reboot"}}, false, 0, &status);
+    ASSERT_EQ(status, 201);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         COUNT("SELECT count(*) FROM tasks WHERE state IN ('queued', 'running')") > 0) {
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE state = 'done'"), 200);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE attempts <> 1"), 0);
+  // Both nodes ran some of them.
+  const std::string metric = "ruru_task_rpcs_sent_total";
+  auto sent_by = [&](uint16_t admin) {
+    const std::string text = HttpRequest(admin, "GET", "/metrics").body;
+    const size_t at = text.find("\n" + metric + " ");
+    return at == std::string::npos ? 0.0 : std::atof(text.c_str() + at + metric.size() + 2);
+  };
+  const double a_sent = sent_by(admin_a), b_sent = sent_by(admin_b);
+  EXPECT_EQ(a_sent + b_sent, 200);
+  EXPECT_GT(a_sent, 0);
+  EXPECT_GT(b_sent, 0);
+  const json ra = StopFleet(fa), rb = StopFleet(fb);
+  EXPECT_EQ(Received(ra, "Reboot") + Received(rb, "Reboot"), 200);
+  ::kill(b, SIGTERM);
+  EXPECT_NE(WaitFor(b, 30s), -1);
+  (void)url_a;
+}
+
+// ---- Connection requests: NAT, refused URLs -------------------------------------------------------------
+
+TEST_F(TasksE2e, UnreachableDeviceIsReportedAndItsTaskRunsAtTheNextInform) {
+  StartWithApi();
+  // A device behind NAT reports an address nothing answers at (the sandbox's network answers every
+  // outside address, so a closed loopback port stands in for the private address).
+  HandCpe cpe(cwmp_port_, "NAT-1", "http://127.66.0.1:9/cr");
+  auto ir = cpe.Inform({{"0 BOOTSTRAP", ""}, {"1 BOOT", ""}});
+  ASSERT_TRUE(ir && std::holds_alternative<cwmp::InformResponse>(ir->body));
+  auto spv = cpe.Empty();  // acsd sends the device its own credentials
+  ASSERT_TRUE(spv && std::holds_alternative<cwmp::SetParameterValues>(spv->body));
+  auto end = cpe.Answer(*spv, cwmp::SetParameterValuesResponse{0});
+  ASSERT_TRUE(end && std::holds_alternative<cwmp::Empty>(end->body));
+  cpe.AdoptNewCredentials();
+  const int64_t id = DeviceId("NAT-1");
+
+  int status = 0;
+  const json t = Task(id, {{"type", "reboot"}}, true, 3, &status);
+  EXPECT_EQ(status, 202) << t.dump();
+  EXPECT_EQ(t["connection_request"]["status"], "unreachable") << t.dump();
+  EXPECT_EQ(t["state"], "queued");
+
+  // Its next periodic Inform runs the task.
+  ASSERT_TRUE(cpe.Inform({{"2 PERIODIC", ""}}));
+  auto reboot = cpe.Empty();
+  ASSERT_TRUE(reboot && std::holds_alternative<cwmp::Reboot>(reboot->body));
+  const std::string key = std::get<cwmp::Reboot>(reboot->body).command_key;
+  EXPECT_EQ(key, t["reconcile_key"]);
+  auto done = cpe.Answer(*reboot, cwmp::RebootResponse{});
+  ASSERT_TRUE(done && std::holds_alternative<cwmp::Empty>(done->body));
+  EXPECT_EQ(GetTask(t["id"])["phase"], "awaiting");
+  ASSERT_TRUE(cpe.Inform({{"1 BOOT", ""}, {"M Reboot", key}}));
+  EXPECT_TRUE(cpe.Empty());
+  const json final = WaitTask(t["id"], 30s);
+  EXPECT_EQ(final["state"], "done");
+  EXPECT_EQ(final["result"]["confirmed_by"], "M Reboot");
+}
+
+TEST_F(TasksE2e, ConnectionRequestUrlOutsideTheAllowedNetworksIsRefused) {
+  // The default denied networks include loopback, where cpesim listens.
+  StartAcsd("onboarding = open\nunknown_devices = register\n");
+  token_ = CreateToken("e2e-admin");
+  Fleet f = StartFleet(1, "CU", "127.30.0.0/24");
+  fleets_ = {&f};
+  WaitRegistered("CU", 1);
+  int status = 0;
+  const json t = Task(DeviceId("CU000001"), {{"type", "reboot"}}, true, 2, &status);
+  EXPECT_EQ(status, 202);
+  EXPECT_EQ(t["connection_request"]["status"], "refused_url") << t.dump();
+  EXPECT_EQ(t["state"], "queued");
+  const json report = StopFleet(f);
+  EXPECT_EQ(report["connection_requests"]["received"], 0);
+}
+
+// ---- Session rules: HoldRequests, work queued mid-session -------------------------------------------------
+
+TEST_F(TasksE2e, HoldRequestsRunsTheTaskBeforeTheCpesOwnRequests) {
+  StartWithApi("[credentials]\nrotate_on_bootstrap = false\n");
+  HandCpe cpe(cwmp_port_, "HOLD-1", "http://127.0.0.1:1/");
+  ASSERT_TRUE(cpe.Inform({{"1 BOOT", ""}}));
+  ASSERT_TRUE(cpe.Empty());
+  const int64_t id = DeviceId("HOLD-1");
+  int status = 0;
+  const json t = Task(id, {{"type", "get_parameter_values"}, {"hold_requests", true},
+                           {"args", {{"names", {"Device.DeviceInfo.SoftwareVersion"}}}}},
+                      false, 0, &status);
+  ASSERT_EQ(status, 201) << t.dump();
+
+  // The device has a TransferComplete to report, but acsd holds its requests.
+  auto ir = cpe.Inform({{"7 TRANSFER COMPLETE", ""}, {"M Download", "older"}});
+  ASSERT_TRUE(ir && std::holds_alternative<cwmp::InformResponse>(ir->body));
+  EXPECT_TRUE(ir->hold_requests);
+  auto gpv = cpe.Empty();
+  ASSERT_TRUE(gpv && std::holds_alternative<cwmp::GetParameterValues>(gpv->body));
+  auto after = cpe.Answer(*gpv, cwmp::GetParameterValuesResponse{
+                                    {{"Device.DeviceInfo.SoftwareVersion", cwmp::ParameterValue::String("1.0")}}});
+  ASSERT_TRUE(after && std::holds_alternative<cwmp::Empty>(after->body));
+  // Released: the CPE now sends what it held, on the same session.
+  cwmp::Envelope tc;
+  tc.ns = cwmp::Namespace::kCwmp12;
+  tc.id = "tc";
+  tc.body = cwmp::TransferComplete{"older", {0, ""}, "2026-12-01T00:00:00Z", "2026-12-01T00:00:05Z"};
+  auto tcr = cpe.Post(tc);
+  ASSERT_TRUE(tcr && std::holds_alternative<cwmp::TransferCompleteResponse>(tcr->body)) << cpe.status();
+  auto last = cpe.Empty();
+  ASSERT_TRUE(last && std::holds_alternative<cwmp::Empty>(last->body));
+  EXPECT_EQ(GetTask(t["id"])["state"], "done");
+  EXPECT_EQ(COUNT("SELECT count(*) FROM cpe_reports WHERE rpc = 'TransferComplete' AND command_key = 'older'"), 1);
+}
+
+TEST_F(TasksE2e, ATaskQueuedDuringASessionRunsInThatSession) {
+  StartWithApi("[credentials]\nrotate_on_bootstrap = false\n");
+  HandCpe cpe(cwmp_port_, "MID-1", "http://127.0.0.1:1/");
+  ASSERT_TRUE(cpe.Inform({{"1 BOOT", ""}}));
+  ASSERT_TRUE(cpe.Empty());
+  const int64_t id = DeviceId("MID-1");
+  ASSERT_TRUE(cpe.Inform({{"2 PERIODIC", ""}}));  // no work yet: the Inform said so
+  int status = 0;
+  const json t = Task(id, {{"type", "get_rpc_methods"}}, false, 0, &status);
+  ASSERT_EQ(status, 201);
+  std::this_thread::sleep_for(500ms);  // the NOTIFY reaches acsd's listener
+  auto req = cpe.Empty();
+  ASSERT_TRUE(req && std::holds_alternative<cwmp::GetRPCMethods>(req->body)) << cwmp::RpcName(req ? req->body : cwmp::Body{});
+  auto end = cpe.Answer(*req, cwmp::GetRPCMethodsResponse{{"GetRPCMethods", "Inform"}});
+  ASSERT_TRUE(end && std::holds_alternative<cwmp::Empty>(end->body));
+  EXPECT_EQ(GetTask(t["id"])["state"], "done");
+}
+
+// ---- Expiry and cancellation -----------------------------------------------------------------------------
+
+TEST_F(TasksE2e, TasksExpireAndQueuedOnesCanBeCancelled) {
+  StartWithApi("[credentials]\nrotate_on_bootstrap = false\n");
+  HandCpe cpe(cwmp_port_, "EXP-1", "http://127.0.0.1:1/");
+  ASSERT_TRUE(cpe.Inform({{"1 BOOT", ""}}));
+  ASSERT_TRUE(cpe.Empty());
+  const int64_t id = DeviceId("EXP-1");
+  int status = 0;
+  const json short_lived = Task(id, {{"type", "reboot"}, {"expires_in", 1}}, false, 0, &status);
+  ASSERT_EQ(status, 201);
+  const json cancelled = Task(id, {{"type", "reboot"}}, false, 0, &status);
+  HttpResult del = Api("DELETE", "/api/v1/tasks/" + cancelled["id"].dump());
+  EXPECT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(json::parse(del.body)["state"], "cancelled");
+  EXPECT_EQ(Api("DELETE", "/api/v1/tasks/" + cancelled["id"].dump()).status, 409);
+  const json expired = WaitTask(short_lived["id"], 20s);
+  EXPECT_EQ(expired["state"], "expired");
+  // Nothing reaches the device at its next Inform.
+  ASSERT_TRUE(cpe.Inform({{"2 PERIODIC", ""}}));
+  auto none = cpe.Empty();
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(std::holds_alternative<cwmp::Empty>(none->body));
+}
+
+// ---- The API's own rules, end to end -----------------------------------------------------------------------
+
+TEST_F(TasksE2e, ApiRefusesBadInputAndChangesNothing) {
+  StartWithApi("[credentials]\nrotate_on_bootstrap = false\n");
+  HandCpe cpe(cwmp_port_, "API-1", "http://127.0.0.1:1/");
+  ASSERT_TRUE(cpe.Inform({{"1 BOOT", ""}}));
+  const int64_t id = DeviceId("API-1");
+  const std::string tasks = "/api/v1/devices/" + std::to_string(id) + "/tasks";
+  EXPECT_EQ(HttpRequest(admin_port_, "GET", "/api/v1/devices").status, 401);
+  EXPECT_EQ(HttpRequest(admin_port_, "GET", "/api/v1/devices", {{"Authorization", "Bearer ruru_nope"}}).status, 401);
+  auto code = [&](const HttpResult& r) { return json::parse(r.body, nullptr, false)["error"]["code"]; };
+  HttpResult r = Api("POST", tasks, {{"type", "reboot"}, {"args", {{"delay", 1}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(code(r), "invalid_argument");
+  EXPECT_NE(r.body.find("args.delay"), std::string::npos) << r.body;
+  r = Api("POST", tasks, {{"type", "format_disk"}});
+  EXPECT_EQ(r.status, 400);
+  r = HttpRequest(admin_port_, "POST", tasks, {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}},
+                  "{\"type\": ");
+  EXPECT_EQ(r.status, 400);
+  r = Api("POST", "/api/v1/devices/999999/tasks", {{"type", "reboot"}});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(code(r), "not_found");
+  r = Api("POST", tasks + "?wait=100000", {{"type", "reboot"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks"), 0);
+  // Idempotency: the same key gives the same task; a different request with it is refused.
+  r = Api("POST", tasks, {{"type", "reboot"}}, {{"Idempotency-Key", "abc-1"}});
+  EXPECT_EQ(r.status, 201);
+  const json first = json::parse(r.body);
+  r = Api("POST", tasks, {{"type", "reboot"}}, {{"Idempotency-Key", "abc-1"}});
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["id"], first["id"]);
+  r = Api("POST", tasks, {{"type", "factory_reset"}}, {{"Idempotency-Key", "abc-1"}});
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(code(r), "idempotency_conflict");
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks"), 1);
+  const json spec = json::parse(HttpRequest(admin_port_, "GET", "/api/v1/openapi.json").body, nullptr, false);
+  EXPECT_EQ(spec["openapi"].get<std::string>().rfind("3.0", 0), 0u);
+}
+
+}  // namespace
+}  // namespace ruru::testing
