@@ -1,19 +1,29 @@
 // acsd: the Ruru ACS server. `acsd run` serves CWMP (acs/server), `acsd migrate` manages the
-// database schema, `acsd config` explains the configuration. main() only parses the command line
-// and wires the parts together.
+// database schema, `acsd tokens` manages REST API tokens, `acsd config` explains the
+// configuration. main() only parses the command line and wires the parts together.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <string>
 
+#include "acs/server/api/values.h"
+#include "acs/server/api_tokens.h"
 #include "acs/server/config.h"
 #include "acs/server/server.h"
+#include "base/clock.h"
 #include "db/migrator.h"
+#include "db/pg/pg_inventory.h"
 
 extern char** environ;
 
@@ -108,6 +118,112 @@ std::map<std::string, std::string> Environment() {
 
 spdlog::level::level_enum LevelOf(const std::string& level) { return spdlog::level::from_str(level); }
 
+// ---- acsd tokens ---------------------------------------------------------------------------------
+
+std::unique_ptr<ruru::db::DeviceAdmin> OpenTokenStore(const std::string& dsn) {
+  ruru::db::pg::PgOptions pg;
+  pg.dsn = dsn;
+  pg.pool_size = 1;
+  return ruru::db::pg::OpenDeviceAdmin(pg);
+}
+
+// Writes `token` to `path` with mode 0600 (a temporary file renamed into place, so a reader never
+// sees half a token and an existing file of another mode is replaced, not reused).
+ruru::Status WriteTokenFile(const std::string& path, const std::string& token) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return ruru::InvalidArgument(tmp + ": " + std::strerror(errno));
+  const std::string line = token + "\n";
+  bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  const int saved = errno;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(ok ? errno : saved);
+    ::unlink(tmp.c_str());
+    return ruru::InvalidArgument(path + ": " + why);
+  }
+  return ruru::Status::Ok();
+}
+
+int RunTokensCreate(const std::string& dsn, const std::string& name, const std::string& role,
+                    const std::string& expires_in, const std::string& output) {
+  if (auto st = ruru::acs::ValidateApiTokenName(name); !st.ok()) {
+    std::cerr << "acsd tokens create: --name: " << st.error().message << "\n";
+    return kExitUsage;
+  }
+  if (auto st = ruru::acs::ValidateApiTokenRole(role); !st.ok()) {
+    std::cerr << "acsd tokens create: --role: " << st.error().message << "\n";
+    return kExitUsage;
+  }
+  const auto now = ruru::SystemClock::Instance().Now();
+  std::optional<ruru::db::TimePoint> expires_at;
+  if (!expires_in.empty()) {
+    auto lifetime = ruru::acs::ParseApiTokenLifetime(expires_in);
+    if (!lifetime) {
+      std::cerr << "acsd tokens create: --expires-in: " << lifetime.error().message << "\n";
+      return kExitUsage;
+    }
+    expires_at = now + *lifetime;
+  }
+  const std::string token = ruru::acs::GenerateApiToken();
+  auto store = OpenTokenStore(dsn);
+  auto created = store->CreateToken(name, role, ruru::acs::ApiTokenSha256(token), ruru::acs::ApiTokenPrefix(token),
+                                    now, expires_at);
+  if (!created.ok()) {
+    if (created.error().code == ruru::ErrorCode::kConflict) {
+      std::cerr << "acsd tokens create: a token named '" << name << "' exists (revoke it or choose another name)\n";
+      return kExitFailed;
+    }
+    return Fail("tokens create", created.error());
+  }
+  const std::string expiry =
+      expires_at ? "expires " + ruru::acs::api::FormatTime(*expires_at) : std::string("does not expire");
+  if (output.empty()) {
+    std::cout << token << "\n";  // shown once: only its hash is stored
+    std::cerr << "created API token '" << name << "' (role " << role << ", prefix " << created->prefix << ", "
+              << expiry << "); it is shown only now\n";
+    return kExitOk;
+  }
+  if (auto st = WriteTokenFile(output, token); !st.ok()) {
+    std::cerr << "acsd tokens create: --output: " << st.error().message << "; revoking the token\n";
+    (void)store->RevokeToken(name, now);
+    return kExitFailed;
+  }
+  std::cout << "created API token '" << name << "' (role " << role << ", prefix " << created->prefix << ", " << expiry
+            << ") in " << output << "\n";
+  return kExitOk;
+}
+
+int RunTokensList(const std::string& dsn) {
+  auto tokens = OpenTokenStore(dsn)->ListTokens();
+  if (!tokens.ok()) return Fail("tokens list", tokens.error());
+  const auto when = [](const std::optional<ruru::db::TimePoint>& t) {
+    return t ? ruru::acs::api::FormatTime(*t) : std::string("-");
+  };
+  std::printf("%-24s %-8s %-14s %-24s %-24s %-24s %s\n", "NAME", "ROLE", "PREFIX", "CREATED", "EXPIRES", "REVOKED",
+              "LAST USED");
+  for (const auto& t : *tokens) {
+    std::printf("%-24s %-8s %-14s %-24s %-24s %-24s %s\n", t.name.c_str(), t.role.c_str(), t.prefix.c_str(),
+                ruru::acs::api::FormatTime(t.created_at).c_str(), when(t.expires_at).c_str(),
+                when(t.revoked_at).c_str(), when(t.last_used_at).c_str());
+  }
+  return kExitOk;
+}
+
+int RunTokensRevoke(const std::string& dsn, const std::string& name) {
+  ruru::Status st = OpenTokenStore(dsn)->RevokeToken(name, ruru::SystemClock::Instance().Now());
+  if (!st.ok()) {
+    if (st.error().code == ruru::ErrorCode::kNotFound) {
+      std::cerr << "acsd tokens revoke: no API token named '" << name << "'\n";
+      return kExitFailed;
+    }
+    return Fail("tokens revoke", st.error());
+  }
+  std::cout << "revoked API token '" << name << "' (acsd nodes stop accepting it within api.token_cache_ttl)\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,6 +263,23 @@ int main(int argc, char** argv) {
   show->add_option("--config", config_file, "configuration file (INI)")->envname("RURU_CONFIG");
   show->add_option("--set", overrides, "override one key: section.key=value");
 
+  CLI::App* tokens = app.add_subcommand("tokens", "Create, list and revoke REST API tokens (PostgreSQL: database.dsn)");
+  tokens->require_subcommand(1);
+  std::string token_name, token_role, token_expires, token_output;
+  CLI::App* tokens_create = tokens->add_subcommand("create", "Create a token and print it once (only its hash is stored)");
+  tokens_create->add_option("--role", token_role, "the token's role (only \"admin\" exists for now)")->required();
+  tokens_create->add_option("--name", token_name, "a unique name: 1-64 of A-Z a-z 0-9 _ . @ : -")->required();
+  tokens_create->add_option("--expires-in", token_expires, "lifetime, e.g. 90d, 12h, 30m (default: no expiry)");
+  tokens_create->add_option("--output", token_output, "write the token to this file (mode 0600) instead of stdout");
+  CLI::App* tokens_list = tokens->add_subcommand("list", "List tokens (never the tokens themselves)");
+  CLI::App* tokens_revoke = tokens->add_subcommand("revoke", "Revoke a token by name");
+  tokens_revoke->add_option("name", token_name, "the token's name")->required();
+  for (CLI::App* sub : {tokens_create, tokens_list, tokens_revoke}) {
+    sub->add_option("--config", config_file, "configuration file (INI) with database.dsn")->envname("RURU_CONFIG");
+    sub->add_option("--dsn", dsn, "PostgreSQL connection string (default: database.dsn of --config)")
+        ->envname("RURU_DB_DSN");
+  }
+
   CLI::App* version = app.add_subcommand("version", "Print the version and the database schema version");
 
   try {
@@ -171,6 +304,19 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return status ? RunMigrateStatus(dsn) : RunMigrate(dsn);
+  }
+  if (tokens->parsed()) {
+    if (dsn.empty()) {
+      auto cfg = ruru::acs::LoadConfig(config_file, Environment(), {});
+      if (!cfg) {
+        std::cerr << "acsd tokens: " << cfg.error().message << "\n";
+        return kExitUsage;
+      }
+      dsn = cfg->database.dsn;
+    }
+    if (tokens_create->parsed()) return RunTokensCreate(dsn, token_name, token_role, token_expires, token_output);
+    if (tokens_list->parsed()) return RunTokensList(dsn);
+    return RunTokensRevoke(dsn, token_name);
   }
   if (keys->parsed()) {
     for (const auto& k : ruru::acs::ConfigKeys()) {

@@ -9,13 +9,26 @@ namespace ruru::acs {
 
 using tcp = asio::ip::tcp;
 
+namespace {
+constexpr size_t kHeaderLimit = 16 * 1024;
+constexpr size_t kBodyLimit = 64 * 1024;  // /metrics, /healthz, /readyz take no body
+constexpr std::chrono::seconds kIoTimeout{30};
+}  // namespace
+
 struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
-  Impl(asio::io_context& ioc, std::string listen, MetricsRegistry& metrics, std::function<std::string()> ready)
-      : ioc(ioc), listen(std::move(listen)), metrics(metrics), ready(std::move(ready)), acceptor(ioc) {}
+  Impl(asio::io_context& ioc, std::string listen, MetricsRegistry& metrics, std::function<std::string()> ready,
+       std::shared_ptr<AdminHandler> handler)
+      : ioc(ioc),
+        listen(std::move(listen)),
+        metrics(metrics),
+        ready(std::move(ready)),
+        handler(std::move(handler)),
+        acceptor(ioc) {}
   asio::io_context& ioc;
   std::string listen;
   MetricsRegistry& metrics;
   std::function<std::string()> ready;
+  std::shared_ptr<AdminHandler> handler;
   tcp::acceptor acceptor;
   std::atomic<bool> running{false};
 
@@ -32,47 +45,82 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
     }
   }
 
+  http::response<http::string_body> Builtin(const http::request<http::string_body>& req, const std::string& path) {
+    http::response<http::string_body> res;
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      res.result(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET");
+    } else if (path == "/metrics") {
+      res.result(http::status::ok);
+      res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      res.body() = metrics.Render();
+    } else if (path == "/healthz") {
+      res.result(http::status::ok);
+      res.set(http::field::content_type, "text/plain");
+      res.body() = "ok\n";
+    } else if (path == "/readyz") {
+      const std::string why = ready();
+      res.result(why.empty() ? http::status::ok : http::status::service_unavailable);
+      res.set(http::field::content_type, "text/plain");
+      res.body() = why.empty() ? "ready\n" : "not ready: " + why + "\n";
+    } else {
+      res.result(http::status::not_found);
+      res.set(http::field::content_type, "text/plain");
+      res.body() = "not found\n";
+    }
+    return res;
+  }
+
   asio::awaitable<void> Serve(tcp::socket socket) {
     auto self = shared_from_this();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (int i = 0; i < 1000 && running; ++i) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(64 * 1024);
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(kBodyLimit);
       beast::error_code ec;
-      stream.expires_after(std::chrono::seconds(30));
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      stream.expires_after(kIoTimeout);
+      co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
-      auto req = parser.release();
-      http::response<http::string_body> res;
-      res.version(req.version());
-      res.keep_alive(req.keep_alive());
-      res.set(http::field::server, "ruru-acsd");
-      const std::string target(req.target().data(), req.target().size());
-      const std::string path = target.substr(0, target.find('?'));
-      if (req.method() != http::verb::get && req.method() != http::verb::head) {
-        res.result(http::status::method_not_allowed);
-        res.set(http::field::allow, "GET");
-      } else if (path == "/metrics") {
-        res.result(http::status::ok);
-        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res.body() = metrics.Render();
-      } else if (path == "/healthz") {
-        res.result(http::status::ok);
-        res.set(http::field::content_type, "text/plain");
-        res.body() = "ok\n";
-      } else if (path == "/readyz") {
-        const std::string why = ready();
-        res.result(why.empty() ? http::status::ok : http::status::service_unavailable);
-        res.set(http::field::content_type, "text/plain");
-        res.body() = why.empty() ? "ready\n" : "not ready: " + why + "\n";
-      } else {
-        res.result(http::status::not_found);
-        res.set(http::field::content_type, "text/plain");
-        res.body() = "not found\n";
+      const auto target = parser.get().target();
+      const std::string path(target.substr(0, target.find('?')));
+      const bool delegated = handler != nullptr && handler->Serves(path);
+      const unsigned version = parser.get().version();
+      bool keep_alive = parser.get().keep_alive();
+      bool too_large = false;
+      if (delegated) {
+        // Content-Length is checked before a byte of the body is read.
+        const size_t limit = handler->MaxBodyBytes();
+        parser.body_limit(limit);
+        const auto length = parser.content_length();
+        too_large = length && *length > limit;
+        if (!too_large && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> cont(http::status::continue_, version);
+          co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) break;
+        }
       }
+      http::response<http::string_body> res;
+      if (!too_large) {
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        too_large = delegated && ec == http::error::body_limit;
+        if (ec && !too_large) break;
+      }
+      if (too_large) {
+        res = handler->TooLarge(parser.get());
+        keep_alive = false;  // the rest of the body is not read
+      } else if (delegated) {
+        auto req = parser.release();
+        res = co_await handler->Handle(std::move(req));
+      } else {
+        res = Builtin(parser.get(), path);
+      }
+      res.version(version);
+      res.keep_alive(keep_alive && res.keep_alive());
+      res.set(http::field::server, "ruru-acsd");
       res.prepare_payload();
+      stream.expires_after(kIoTimeout);  // the handler may have waited longer than a read may take
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !res.keep_alive()) break;
     }
@@ -82,8 +130,8 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
 };
 
 AdminServer::AdminServer(asio::io_context& ioc, std::string listen, MetricsRegistry& metrics,
-                         std::function<std::string()> ready)
-    : impl_(std::make_shared<Impl>(ioc, std::move(listen), metrics, std::move(ready))) {}
+                         std::function<std::string()> ready, std::shared_ptr<AdminHandler> handler)
+    : impl_(std::make_shared<Impl>(ioc, std::move(listen), metrics, std::move(ready), std::move(handler))) {}
 
 AdminServer::~AdminServer() { impl_->running = false; }
 

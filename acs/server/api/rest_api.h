@@ -1,0 +1,68 @@
+// The REST API v1 (docs/api.md, acs/server/api/openapi.json) on acsd's admin listener: devices,
+// tags, tasks, faults. Every endpoint but GET /api/v1/openapi.json needs a bearer token
+// (api_tokens.h). Blocking store calls run on `pool` and resume on the connection's strand.
+//
+// Threading: Handle may run concurrently on any number of strands; the dependencies must be
+// thread-safe (the store and TaskService interfaces are) and outlive the RestApi and every
+// request in flight.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "acs/server/admin_server.h"
+#include "acs/server/config.h"
+#include "acs/server/metrics.h"
+#include "acs/server/task_service.h"
+#include "base/asio.h"
+#include "base/clock.h"
+#include "db/device_admin.h"
+#include "db/inventory.h"
+#include "db/task_store.h"
+
+namespace ruru::acs::api {
+
+struct ApiDeps {
+  const Config* config = nullptr;         // api.* (limits, waits, token cache, online grace)
+  db::DeviceStore* devices = nullptr;     // device, parameters, IP history, events
+  db::DeviceAdmin* admin = nullptr;       // search, tags, subscriber, delete, faults, tokens
+  db::TaskStore* tasks = nullptr;         // get, list, cancel
+  TaskService* task_service = nullptr;    // create, kick, wait
+  const Clock* clock = nullptr;
+  asio::thread_pool* pool = nullptr;      // blocking store calls run here
+  MetricsRegistry* metrics = nullptr;     // ruru_api_requests_total, ruru_api_request_seconds
+};
+
+class RestApi final : public AdminHandler {
+ public:
+  explicit RestApi(ApiDeps deps);
+  ~RestApi() override;
+  RestApi(const RestApi&) = delete;
+  RestApi& operator=(const RestApi&) = delete;
+
+  bool Serves(std::string_view path) const override;  // "/api" and everything under "/api/"
+  size_t MaxBodyBytes() const override;               // api.max_body_bytes
+  http::response<http::string_body> TooLarge(const http::request<http::string_body>& header) override;
+  asio::awaitable<http::response<http::string_body>> Handle(http::request<http::string_body> request) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The route table as data (for documentation and the OpenAPI consistency test).
+struct RouteInfo {
+  std::string method;                    // "GET", "POST", "PATCH", "DELETE"
+  std::string path;                      // the template: "/api/v1/devices/{id}"
+  std::string action;                    // the permission it needs: "devices.read"
+  std::vector<std::string> query;        // the query parameters it accepts
+  bool authenticated = true;
+};
+std::vector<RouteInfo> RouteTable();
+
+// The OpenAPI 3.0 document (acs/server/api/openapi.json, embedded at build time).
+std::string_view OpenApiDocument();
+
+}  // namespace ruru::acs::api

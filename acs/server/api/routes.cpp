@@ -1,0 +1,54 @@
+// The route table: every endpoint of REST API v1, its permission (action), accepted query
+// parameters and body. openapi.json documents exactly these (api_test checks both ways).
+#include "acs/server/api/handlers.h"
+
+namespace ruru::acs::api {
+
+const std::vector<Route>& Routes() {
+  using V = http::verb;
+  using B = BodyKind;
+  static const std::vector<Route> routes = {
+      {V::get, "/api/v1/openapi.json", "openapi.read", {}, B::kNone, false, &GetOpenApi},
+
+      {V::get, "/api/v1/devices", "devices.read",
+       {"q", "serial", "oui", "product_class", "software_version", "tag", "online", "ip", "at", "limit", "cursor"},
+       B::kNone, true, &ListDevices},
+      {V::get, "/api/v1/devices/{id}", "devices.read", {}, B::kNone, true, &GetDevice},
+      {V::patch, "/api/v1/devices/{id}", "devices.write", {}, B::kJson, true, &PatchDevice},
+      {V::delete_, "/api/v1/devices/{id}", "devices.delete", {}, B::kNone, true, &DeleteDevice},
+      {V::get, "/api/v1/devices/{id}/parameters", "devices.read", {"prefix"}, B::kNone, true, &GetParameters},
+      {V::get, "/api/v1/devices/{id}/ip_history", "devices.read", {}, B::kNone, true, &GetIpHistory},
+      {V::post, "/api/v1/devices/{id}/tags/{tag}", "tags.write", {}, B::kNone, true, &AddDeviceTag},
+      {V::delete_, "/api/v1/devices/{id}/tags/{tag}", "tags.write", {}, B::kNone, true, &RemoveDeviceTag},
+      {V::post, "/api/v1/tags/{tag}/devices", "tags.bulk", {}, B::kJsonOrList, true, &BulkAddTag},
+      {V::delete_, "/api/v1/tags/{tag}/devices", "tags.bulk", {}, B::kJsonOrList, true, &BulkRemoveTag},
+
+      {V::post, "/api/v1/devices/{id}/tasks", "tasks.create", {"connection_request", "wait"}, B::kJson, true,
+       &CreateTask},
+      {V::get, "/api/v1/tasks", "tasks.read", {"device", "state", "limit", "cursor"}, B::kNone, true, &ListTasks},
+      {V::get, "/api/v1/tasks/{id}", "tasks.read", {"wait"}, B::kNone, true, &GetTask},
+      {V::delete_, "/api/v1/tasks/{id}", "tasks.cancel", {}, B::kNone, true, &CancelTask},
+
+      {V::get, "/api/v1/faults", "faults.read", {"device", "task", "limit", "cursor"}, B::kNone, true, &ListFaults},
+      {V::delete_, "/api/v1/faults", "faults.delete", {"device"}, B::kNone, true, &DeleteFaults},
+      {V::get, "/api/v1/faults/{id}", "faults.read", {}, B::kNone, true, &GetFault},
+      {V::delete_, "/api/v1/faults/{id}", "faults.delete", {}, B::kNone, true, &DeleteFault},
+  };
+  return routes;
+}
+
+std::vector<RouteInfo> RouteTable() {
+  std::vector<RouteInfo> out;
+  for (const Route& r : Routes()) {
+    RouteInfo info;
+    info.method = std::string(http::to_string(r.method));
+    info.path = std::string(r.pattern);
+    info.action = std::string(r.action);
+    for (auto q : r.query) info.query.emplace_back(q);
+    info.authenticated = r.authenticated;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+}  // namespace ruru::acs::api
