@@ -224,7 +224,7 @@ TEST(ValidateUrl, RefusesCredentialsWithoutEchoingThem) {
     EXPECT_FALSE(Contains(u.error().message, "alice")) << u.error().message;
   }
   // Whatever else is wrong with it, a URL that carries credentials is not shown.
-  for (const std::string url :
+  for (const std::string& url :
        {"http://alice:s3cr3t@203.0.113.5/" + std::string(2000, 'a'), std::string("https://alice:s3cr3t@203.0.113.5/"),
         std::string("http://alice:s3cr3t@203.0.113.5/\x01")}) {
     auto u = ValidateDefault(url);
@@ -277,7 +277,7 @@ TEST(ValidateUrl, PortRules) {
 }
 
 TEST(ValidateUrl, RefusesControlCharactersSpacesAndBadLiterals) {
-  for (const std::string url :
+  for (const std::string& url :
        {std::string("http://203.0.113.5/a b"), std::string("http://203.0.113.5/a\tb"),
         std::string("http://203.0.113.5/\r\nHost: evil"), std::string("http://203.0.113.5/a\x7f"),
         std::string("http://203.0.113.5/\xc3\xa9"), std::string("http://203.0.113.5/a\0b", 21),
