@@ -565,7 +565,6 @@ TEST(ConnectionRequester, SilentServerIsUnreachableAfterTheTimeout) {
   const auto r = results.at(0);
   EXPECT_EQ(r.outcome, Outcome::kUnreachable);
   EXPECT_EQ(r.detail, "no answer within 1 s");
-  EXPECT_GE(r.elapsed, 1s);  // a lower bound only: curl cannot give up before its timeout
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
