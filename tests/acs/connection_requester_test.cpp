@@ -608,17 +608,26 @@ class RawServer {
     size_t body_bytes = 0;  // sent after head, in 64 KB writes
   };
 
-  explicit RawServer(Behavior behavior) : behavior_(std::move(behavior)) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || listen(listen_fd_, 64) != 0) {
-      ADD_FAILURE() << "RawServer: bind/listen failed";
+  // Listens on 127.0.0.1, or on ::1 with `v6` (listening() is false when that fails).
+  explicit RawServer(Behavior behavior, bool v6 = false) : behavior_(std::move(behavior)) {
+    listen_fd_ = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_storage a{};
+    socklen_t len = 0;
+    if (v6) {
+      auto* a6 = reinterpret_cast<sockaddr_in6*>(&a);
+      a6->sin6_family = AF_INET6;
+      a6->sin6_addr = in6addr_loopback;
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* a4 = reinterpret_cast<sockaddr_in*>(&a);
+      a4->sin_family = AF_INET;
+      a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof(sockaddr_in);
     }
-    socklen_t len = sizeof(a);
+    listening_ = bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), len) == 0 && listen(listen_fd_, 64) == 0;
+    if (!listening_ && !v6) ADD_FAILURE() << "RawServer: bind/listen on 127.0.0.1 failed";
     getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&a)->sin6_port : reinterpret_cast<sockaddr_in*>(&a)->sin_port);
     acceptor_ = std::thread([this] { Accept(); });
   }
 
@@ -641,6 +650,8 @@ class RawServer {
   }
 
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  uint16_t port() const { return port_; }
+  bool listening() const { return listening_; }
   int max_open() const {
     std::lock_guard lock(mu_);
     return max_open_;
@@ -656,6 +667,7 @@ class RawServer {
 
  private:
   void Accept() {
+    if (!listening_) return;
     for (;;) {
       const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) {
@@ -718,6 +730,7 @@ class RawServer {
 
   const Behavior behavior_;
   int listen_fd_ = -1;
+  bool listening_ = false;
   uint16_t port_ = 0;
   std::thread acceptor_;
   mutable std::mutex mu_;
@@ -761,6 +774,25 @@ TEST(ConnectionRequester, MaxConcurrentIsHonoured) {
   EXPECT_EQ(server.accepted(), 5);
   EXPECT_EQ(server.max_open(), 2);
   EXPECT_EQ(requester->GetStats().sent, 5u);
+}
+
+TEST(ConnectionRequester, V6LiteralAndV4MappedLiteral) {
+  RawServer v6({}, /*v6=*/true);
+  if (!v6.listening()) GTEST_SKIP() << "no IPv6 loopback here";
+  RawServer v4({});
+  auto config = LoopbackConfig();
+  config.allowed_networks = "127.0.0.0/8,::1/128";
+  auto requester = StartRequester(config);
+  ASSERT_TRUE(requester);
+  Results results;
+  requester->Send(Target("http://[::1]:" + std::to_string(v6.port()) + "/cr"), results.Callback());
+  // Reaches 127.0.0.1 through an IPv6 socket; allowed because it counts as 127.0.0.1.
+  requester->Send(Target("http://[::FFFF:127.0.0.1]:" + std::to_string(v4.port()) + "/cr"), results.Callback());
+  ASSERT_TRUE(results.WaitFor(2));
+  EXPECT_EQ(results.at(0).outcome, Outcome::kOk) << results.at(0).detail;
+  EXPECT_EQ(results.at(1).outcome, Outcome::kOk) << results.at(1).detail;
+  EXPECT_EQ(v6.accepted(), 1);
+  EXPECT_EQ(v4.accepted(), 1);
 }
 
 TEST(ConnectionRequester, FullQueueIsBusyAtOnce) {

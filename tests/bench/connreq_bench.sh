@@ -49,7 +49,7 @@ SIM_PID=$!
 PIDS+=("$SIM_PID")
 
 # Wait for the bootstrap sessions to finish (every device informed once, nothing in flight).
-last_summary() { grep -a 'sessions ok=' "$WORK/cpesim.log" | tail -1; }
+last_summary() { grep -a 'sessions ok=' "$WORK/cpesim.log" 2>/dev/null | tail -1; }
 settled() {
   local line ok inflight
   line=$(last_summary)
