@@ -595,6 +595,12 @@ TEST_F(ApiTest, StoreErrorsMapToStatusAndCode) {
     }
     if (c.status == 503) EXPECT_EQ(r.header("Retry-After"), "5");
   }
+  // A long operator message (the task engine lists the known types) is passed on, cut at 1000 bytes.
+  inv_.fail["Find"] = InvalidArgument("type: unknown task type (known: " + std::string(1200, 'k') + ")");
+  HttpReply long_message = Get("/api/v1/devices");
+  ExpectError(long_message, 400, "invalid_argument");
+  EXPECT_EQ(long_message.body["error"]["message"].get<std::string>().substr(0, 31), "type: unknown task type (known:");
+  EXPECT_EQ(long_message.body["error"]["message"].get<std::string>().size(), 1003u);
   // Database text never reaches the client, whatever the code.
   inv_.fail["Find"] = InvalidArgument("find devices: ERROR: value too long for type character varying(64) (SQLSTATE 22001)");
   HttpReply r = Get("/api/v1/devices");

@@ -18,6 +18,7 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 constexpr int kMaxJsonDepth = 32;
+constexpr size_t kMaxMessageBytes = 1000;  // store messages passed on to clients are cut here
 constexpr char kJsonType[] = "application/json";
 
 std::shared_ptr<spdlog::logger> Logger() {
@@ -152,12 +153,15 @@ Reply StoreErrorReply(const Error& error, std::string_view conflict_code) {
   // messages that do not look like it.
   const auto safe = [&](const char* fallback) {
     const std::string& m = error.message;
-    if (m.empty() || m.size() > 300 || m.find("SQLSTATE") != std::string::npos || m.find("ERROR:") != std::string::npos ||
+    if (m.empty() || m.find("SQLSTATE") != std::string::npos || m.find("ERROR:") != std::string::npos ||
         m.find('\n') != std::string::npos || !IsValidUtf8(m)) {
       if (!m.empty()) Logger()->info("store error ({}): {}", ToString(error.code), m);
       return std::string(fallback);
     }
-    return m;
+    if (m.size() <= kMaxMessageBytes) return m;
+    size_t cut = kMaxMessageBytes;
+    while (cut > 0 && (static_cast<unsigned char>(m[cut]) & 0xc0) == 0x80) --cut;  // not inside a UTF-8 sequence
+    return m.substr(0, cut) + "...";
   };
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
