@@ -12,7 +12,8 @@
 # Idempotent: reruns reuse the build, the cluster, the keys and var/acsd.conf (created once: edit it
 # freely; only its database.dsn line is kept in sync with the quickstart database).
 # Files: var/acsd.conf (0600), var/cr.key and var/nonce.key (0600, 32 random bytes as hex),
-# var/admin.token (0600; for the admin API of a later release), var/ruru.env (RURU_DB_DSN).
+# var/admin.token (0600: an admin token of the REST API made by `acsd tokens create`, which acsctl
+# reads through var/acsd.conf), var/ruru.env (RURU_DB_DSN).
 #
 # The cluster's data lives in var/pg. It belongs to the postgres user, which must be able to reach
 # it: when the checkout is not traversable by postgres (e.g. under /root, mode 0700), the data goes
@@ -224,14 +225,37 @@ nonce_key_file = $NONCE_KEY
 dsn = $DSN
 
 [admin]
-# /metrics, /healthz, /readyz. The admin API that uses token_file comes in a later release.
+# /metrics, /healthz, /readyz and the REST API (/api/v1, docs/api.md). acsctl finds the API here
+# and reads its token from token_file (acsd itself stores only token hashes).
 listen = 127.0.0.1:7557
 token_file = $ADMIN_TOKEN
+
+$(connection_request_section)
 
 [log]
 level = info
 CONF
   say "created ${CONF#"$ROOT"/} (0600): open onboarding, CWMP on 127.0.0.1:7547, admin on 127.0.0.1:7557"
+}
+
+# Connection requests (acsd -> CPE) in a lab: loopback (the demo fleet) and private LAN addresses
+# (real modems on your network) are allowed. The production default refuses both
+# (deploy/acsd.conf.example, docs/connection_requests.md).
+connection_request_section() {
+  cat <<'SECTION'
+[connection_request]
+# Lab setting: CPEs on loopback and private networks may be asked to connect. Production keeps the
+# default, which refuses loopback, private and link-local addresses (docs/connection_requests.md).
+allowed_networks = 0.0.0.0/0, ::/0
+denied_networks = 0.0.0.0/8, 169.254.0.0/16, 224.0.0.0/3, fe80::/10, ff00::/8
+SECTION
+}
+
+# A var/acsd.conf written by an older quickstart gets the [connection_request] section.
+ensure_connection_request_section() {
+  grep -q '^\[connection_request\]' "$CONF" && return 0
+  (printf '\n' && connection_request_section) >>"$CONF"
+  say "added the lab [connection_request] section to ${CONF#"$ROOT"/}"
 }
 
 # Sets the (only) `dsn =` line of var/acsd.conf to the quickstart DSN, leaving the rest as it is.
@@ -253,10 +277,10 @@ setup_files() {
   mkdir -p "$VAR"
   ensure_secret "$CR_KEY" "the CR-password key"
   ensure_secret "$NONCE_KEY" "the Digest nonce key"
-  ensure_secret "$ADMIN_TOKEN" "the admin token (for the admin API of a later release)"
   if [[ -f "$CONF" ]]; then
     say "reusing ${CONF#"$ROOT"/}"
     sync_config_dsn
+    ensure_connection_request_section
   else
     write_config
   fi
@@ -360,6 +384,24 @@ cmd_setup() {
 
   say "applying database migrations (acsd migrate)"
   "$ACSD" migrate --config "$CONF"
+  ensure_api_token
+}
+
+# var/admin.token holds an admin token of the REST API that the database knows (kept across reruns;
+# made again when missing, or left over from an older quickstart, or revoked).
+ensure_api_token() {
+  local token=""
+  [[ -s "$ADMIN_TOKEN" ]] && token="$(tr -d ' \n\r\t' <"$ADMIN_TOKEN")"
+  if [[ "$token" == ruru_* ]] && "$ACSD" tokens list --config "$CONF" 2>/dev/null | grep -v revoked |
+       grep -qF -- "${token:0:12}"; then
+    chmod 0600 "$ADMIN_TOKEN"
+    return 0
+  fi
+  rm -f "$ADMIN_TOKEN"
+  "$ACSD" tokens create --config "$CONF" --role admin --name "quickstart-$(date -u +%Y%m%d%H%M%S)" \
+    --output "$ADMIN_TOKEN" >/dev/null
+  chmod 0600 "$ADMIN_TOKEN"
+  say "created an admin API token: ${ADMIN_TOKEN#"$ROOT"/} (0600; acsctl reads it through var/acsd.conf)"
 }
 
 # --- running acsd (and cpesim) in the foreground ------------------------------------------------
@@ -414,6 +456,7 @@ print_banner() {
  Ruru acsd is starting in the foreground; its log follows.   Stop: Ctrl-C
    CWMP (for CPEs)  http://$cwmp/    ($exposed)
    admin            http://$admin/metrics   /healthz   /readyz
+   REST API         http://$admin/api/v1   (docs/api.md; token in var/admin.token)
    config           var/acsd.conf   (build/acs/acsd config show --config var/acsd.conf)
    database         PostgreSQL on 127.0.0.1:$PORT, database ruru (DSN in var/ruru.env)
    onboarding       open: any CPE that informs is registered (any username/password, Basic or
@@ -424,11 +467,13 @@ print_banner() {
    cwmp.listen = 0.0.0.0:${cwmp##*:}, rerun, and use http://${host_ip:-<this host>}:${cwmp##*:}/ — on a lab
    network only: open onboarding registers anything that reaches the port.
    Simulated CPEs instead: ./deploy/quickstart.sh --demo 100
- Look at it:   curl -s http://$admin/metrics | grep '^ruru_'
+ Look at it:   build/acs/acsctl devices list           (from this directory: it reads var/acsd.conf)
+               build/acs/acsctl reboot <serial>        (connection request, waits until it is back)
+               curl -s http://$admin/metrics | grep '^ruru_'
                ./deploy/quickstart.sh status
  Stop:         Ctrl-C: acsd finishes open sessions (a second Ctrl-C cuts them)$([[ -n "$demo" ]] && printf ', cpesim stops')
                the database keeps running; ./deploy/quickstart.sh stop stops it
- Admin token:  var/admin.token (for the admin API, which comes in a later release)
+ API token:    var/admin.token (acsd tokens create/list/revoke --config var/acsd.conf)
 ==================================================================================================
 
 EOF

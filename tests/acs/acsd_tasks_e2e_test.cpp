@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -360,6 +361,42 @@ TEST_F(TasksE2e, RebootThroughTheApiWithWaitTr181AndTr098) {
   EXPECT_EQ(Received(ra, "Reboot"), 1);
   EXPECT_EQ(Received(rb, "Reboot"), 1);
   EXPECT_EQ(ra["device_events"]["reboots"], 1);
+}
+
+// The helpdesk's tool end to end: acsctl against the real acsd and a cpesim fleet.
+TEST_F(TasksE2e, AcsctlListsDevicesAndRebootsOne) {
+  StartWithApi();
+  Fleet f = StartFleet(3, "CT", "127.31.0.0/24");
+  fleets_ = {&f};
+  WaitRegistered("CT", 3);
+  std::ofstream(dir_ + "/token") << token_ << "\n";
+  ::chmod((dir_ + "/token").c_str(), 0600);
+  auto acsctl = [&](std::vector<std::string> args, int* exit_code) {
+    static int n = 0;
+    const std::string out = dir_ + "/acsctl-" + std::to_string(++n) + ".out";
+    std::vector<std::string> argv = {ACSCTL_PATH_FOR_TEST};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--url", "http://127.0.0.1:" + std::to_string(admin_port_), "--token-file", dir_ + "/token"});
+    const pid_t pid = Spawn(argv, out);
+    const int status = WaitFor(pid, 120s);
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return ReadText(out);
+  };
+  int rc = -1;
+  const std::string list = acsctl({"devices", "list"}, &rc);
+  EXPECT_EQ(rc, 0) << list;
+  for (const char* serial : {"CT000001", "CT000002", "CT000003"}) EXPECT_NE(list.find(serial), std::string::npos) << list;
+  const std::string show = acsctl({"devices", "show", "CT000002"}, &rc);
+  EXPECT_EQ(rc, 0) << show;
+  EXPECT_NE(show.find("RR-5000"), std::string::npos) << show;
+  const std::string reboot = acsctl({"reboot", "CT000002", "--timeout", "60"}, &rc);
+  EXPECT_EQ(rc, 0) << reboot;
+  EXPECT_NE(reboot.find("back online after"), std::string::npos) << reboot;
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE type = 'reboot' AND state = 'done'"), 1);
+  const std::string missing = acsctl({"reboot", "NO-SUCH-SERIAL"}, &rc);
+  EXPECT_EQ(rc, 1) << missing;
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Reboot"), 1);
 }
 
 // ---- Every task type against cpesim, with the inventory checked ---------------------------------

@@ -14,7 +14,10 @@
 # docs/performance.md. Environment knobs: DEVICES (10000), INTERVAL (1), WINDOW (20), WARMUP (5),
 # INFLIGHT (2000), CPESIM_THREADS (1; needs cpesim --threads), FSYNC (on), IO_THREADS (0 = cores),
 # BATCH_WRITERS (2), ROTATE (true), PERF (0; 1 = perf record -g acsd during the window),
-# ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators).
+# ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators),
+# TASK_SHARE (0; e.g. 0.1: during phase 2, every INTERVAL seconds another TASK_SHARE of the devices
+# gets a queued GetParameterValues task, so that share of the periodic sessions runs one task; the
+# tasks are inserted with SQL so the API's own cost is not in the figure).
 # Bounded: the whole run stops after about WARMUP + WINDOW + 120 s; everything it started is
 # stopped on exit (also on error or Ctrl-C).
 set -euo pipefail
@@ -32,6 +35,7 @@ IO_THREADS="${IO_THREADS:-0}"
 BATCH_WRITERS="${BATCH_WRITERS:-2}"
 ROTATE="${ROTATE:-true}"
 PERF="${PERF:-0}"
+TASK_SHARE="${TASK_SHARE:-0}"
 PG_BIN=/usr/lib/postgresql/15/bin
 ACSD="$BUILD/acs/acsd"
 CPESIM="${CPESIM:-$BUILD/tests/cpesim/cpesim}"
@@ -39,11 +43,12 @@ CPESIM="${CPESIM:-$BUILD/tests/cpesim/cpesim}"
 
 WORK="$(mktemp -d /tmp/ruru-acsd-bench.XXXXXX)"
 chmod 0755 "$WORK"  # the postgres user must reach its data directory inside
-ACSD_PID="" SIM_PID="" PERF_PID=""
+ACSD_PID="" SIM_PID="" PERF_PID="" FEED_PID=""
 as_pg() { if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else (cd / && "$@"); fi; }
 cleanup() {
   set +e
   [[ -n "$PERF_PID" ]] && kill -INT "$PERF_PID" 2>/dev/null && wait "$PERF_PID" 2>/dev/null
+  [[ -n "$FEED_PID" ]] && kill "$FEED_PID" 2>/dev/null
   [[ -n "$SIM_PID" ]] && kill "$SIM_PID" 2>/dev/null
   [[ -n "$ACSD_PID" ]] && kill -TERM "$ACSD_PID" 2>/dev/null && sleep 1 && kill -KILL "$ACSD_PID" 2>/dev/null
   [[ -f "$WORK/pg/data/postmaster.pid" ]] && as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" stop -m immediate -w >/dev/null 2>&1
@@ -102,6 +107,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/nul
 
 metric() { curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ACSD_PID/stat"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$ACSD_PID/status"; }
 # utime+stime of the postmaster and its children (backends come and go: only those alive at both
 # ends of the window count, so this is a lower bound for PostgreSQL).
 pg_ticks() {
@@ -137,8 +143,24 @@ T1="$(now)"
 R="$(metric ruru_devices_registered_total)"
 REG_RATE="$(echo "${R:-0} / ($T1 - $T0)" | bc -l)"
 
-# Phase 2: periodic informs.
+# Phase 2: periodic informs (with TASK_SHARE, a share of them carrying a task).
+if [[ "$TASK_SHARE" != 0 ]]; then
+  SLOTS="$(echo "scale=0; 1 / $TASK_SHARE" | bc)"
+  (
+    tick=0
+    while true; do
+      psql "$DSN" -XAqc "INSERT INTO tasks (device_id, type, args, created_at, updated_at, expires_at, created_by)
+        SELECT id, 'get_parameter_values', '{\"names\": [\"Device.DeviceInfo.UpTime\"]}', now(), now(),
+               now() + interval '1 hour', 'bench'
+        FROM devices WHERE id % $SLOTS = $((tick % SLOTS))" >/dev/null 2>&1 || true
+      tick=$((tick + 1))
+      sleep "$INTERVAL"
+    done
+  ) &
+  FEED_PID=$!
+fi
 sleep "$WARMUP"
+T_DONE0="$(metric 'ruru_tasks_finished_total{type="get_parameter_values",state="done"}')"
 S0="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
 F0="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
 B0="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
@@ -161,7 +183,10 @@ M1="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
 RSS="$(rss_kb)"
 if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" 2>/dev/null || true; PERF_PID=""; fi
 
+T_DONE1="$(metric 'ruru_tasks_finished_total{type="get_parameter_values",state="done"}')"
+if [[ -n "$FEED_PID" ]]; then kill "$FEED_PID" 2>/dev/null || true; FEED_PID=""; fi
 SESSIONS=$((S1 - S0))
+TASKS_DONE=$((${T_DONE1:-0} - ${T_DONE0:-0}))
 RATE="$(echo "$SESSIONS / ($W1 - $W0)" | bc -l)"
 CPU_US="$(echo "($C1 - $C0) * 1000000 / $TICK / ($SESSIONS + 0.000001)" | bc -l)"
 DB_BYTES="$(psql "$DSN" -XAtc "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")"
@@ -175,6 +200,8 @@ LAT="$(python3 -c "import json; r=json.load(open('$WORK/report.json')); l=r['lat
 printf '\nacsd_bench: %s devices, inform interval %s s, %s s window, load average %s\n' "$DEVICES" "$INTERVAL" "$WINDOW" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  registration:        %.0f devices/s (%s registered, with credential rotation: %s)\n' "$REG_RATE" "${R:-0}" "$ROTATE"
 printf '  periodic sessions/s: %.0f  (%s completed, %s failed, %s 503 for max_sessions in the window)\n' "$RATE" "$SESSIONS" "$((F1 - F0))" "$((B1 - B0))"
+printf '  tasks in the window: %s GetParameterValues tasks done (%.1f%% of the sessions; TASK_SHARE %s)\n' \
+  "$TASKS_DONE" "$(echo "100 * $TASKS_DONE / ($SESSIONS + 0.000001)" | bc -l)" "$TASK_SHARE"
 printf '  acsd CPU per session: %.0f us (utime+stime)\n' "$CPU_US"
 printf '  acsd RSS:            %.1f MB\n' "$(echo "$RSS / 1024" | bc -l)"
 printf '  cores used in the window: acsd %.2f, PostgreSQL >= %.2f, cpesim %.2f (of %s)\n' \
@@ -182,8 +209,8 @@ printf '  cores used in the window: acsd %.2f, PostgreSQL >= %.2f, cpesim %.2f (
   "$(echo "($M1 - $M0) / $TICK / ($W1 - $W0)" | bc -l)" "$(nproc)"
 printf '  PostgreSQL:          %.0f bytes/device over %s devices (inform_events: %.0f MB)\n' "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)" "$DB_DEVICES" "$(echo "$EVENTS_BYTES / 1048576" | bc -l)"
 printf '  cpesim latency:      %s\n' "$LAT"
-printf '{"devices":%s,"interval":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
-  "$DEVICES" "$INTERVAL" "$REG_RATE" "$RATE" "$CPU_US" "$(echo "$RSS / 1024" | bc -l)" "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)"
+printf '{"devices":%s,"interval":%s,"task_share":%s,"tasks_done":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
+  "$DEVICES" "$INTERVAL" "$TASK_SHARE" "$TASKS_DONE" "$REG_RATE" "$RATE" "$CPU_US" "$(echo "$RSS / 1024" | bc -l)" "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)"
 if [[ "$PERF" == 1 && -f "$WORK/perf.data" ]]; then
   perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 >"$WORK/perf.txt" || true
   echo "  perf profile (top symbols): $WORK/perf.txt"
