@@ -188,7 +188,9 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   std::atomic<bool> draining{false};
   std::mutex reason_mu;
   std::string db_reason = "inventory not checked yet";
-  // The REST API on the admin listener.
+  // The REST API on the admin listener, with threads of its own for its store calls, so a slow API
+  // call (a bulk tag of 100,000 devices) never holds up the CWMP sessions' lookups.
+  asio::thread_pool api_pool(2);
   std::unique_ptr<db::DeviceAdmin> device_admin = db::pg::OpenDeviceAdmin(pg);
   api::ApiDeps api_deps;
   api_deps.config = &config;
@@ -197,7 +199,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   api_deps.tasks = task_store.get();
   api_deps.task_service = &engine;
   api_deps.clock = &clock;
-  api_deps.pool = &db_pool;
+  api_deps.pool = &api_pool;
   api_deps.metrics = &metrics;
   auto rest_api = std::make_shared<api::RestApi>(api_deps);
   AdminServer admin(ioc, config.admin.listen, metrics, [&]() -> std::string {
@@ -321,6 +323,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   for (auto& t : pool) t.join();
   stopping = true;
   engine.Stop();
+  api_pool.join();
   db_pool.join();
   listener->Stop();
   (*requester)->Stop();

@@ -94,32 +94,14 @@ constexpr Statement kFind{"ruru_admin_find",
                           "SELECT " RURU_ADMIN_DEVICE_COLUMNS
                           " FROM devices d WHERE d.id > $13 AND " RURU_ADMIN_DEVICE_FILTER " ORDER BY d.id LIMIT $14"};
 
-// Bulk tagging by query, one statement: at most max_devices + 1 matches are read; when more than
-// max_devices match, or adding would give a device more than max_tags tags, nothing is updated.
-// The UPDATE re-checks its conditions on the row's latest version (READ COMMITTED), so a
-// concurrent change is not overwritten. $13 tag, $14 max tags, $15 max devices.
-constexpr Statement kAddTagMatching{"ruru_admin_add_tag_matching", R"sql(
-WITH matched AS (SELECT d.id, d.tags FROM devices d WHERE )sql" RURU_ADMIN_DEVICE_FILTER R"sql( LIMIT $15::bigint + 1),
-stats AS (SELECT count(*) AS n,
-                 count(*) FILTER (WHERE NOT m.tags @> ARRAY[$13::text] AND cardinality(m.tags) >= $14) AS n_full
-          FROM matched m),
-changed AS (
-  UPDATE devices d SET tags = )sql" RURU_ADMIN_TAGS_WITH("d.tags", "$13::text") R"sql(
-  FROM matched m, stats s
-  WHERE d.id = m.id AND s.n <= $15 AND s.n_full = 0
-    AND NOT d.tags @> ARRAY[$13::text] AND cardinality(d.tags) < $14
-  RETURNING 1)
-SELECT s.n, s.n_full, (SELECT count(*) FROM changed) FROM stats s)sql"};
-// $13 tag, $14 max devices.
-constexpr Statement kRemoveTagMatching{"ruru_admin_remove_tag_matching", R"sql(
-WITH matched AS (SELECT d.id FROM devices d WHERE )sql" RURU_ADMIN_DEVICE_FILTER R"sql( LIMIT $14::bigint + 1),
-stats AS (SELECT count(*) AS n, 0 AS n_full FROM matched),
-changed AS (
-  UPDATE devices d SET tags = array_remove(d.tags, $13::text)
-  FROM matched m, stats s
-  WHERE d.id = m.id AND s.n <= $14 AND d.tags @> ARRAY[$13::text]
-  RETURNING 1)
-SELECT s.n, s.n_full, (SELECT count(*) FROM changed) FROM stats s)sql"};
+// The ids matching a query (bulk tagging by query reads them, then tags them in chunks):
+// $13 at most this many.
+constexpr Statement kIdsMatching{"ruru_admin_ids_matching",
+                                 "SELECT d.id FROM devices d WHERE " RURU_ADMIN_DEVICE_FILTER " ORDER BY d.id LIMIT $13"};
+// Before a chunked add: how many of the devices already have the most tags (and not this one).
+constexpr Statement kCountFull{"ruru_admin_count_full", R"sql(
+SELECT count(*) FROM devices d
+WHERE d.id = ANY($1::bigint[]) AND NOT d.tags @> ARRAY[$2::text] AND cardinality(d.tags) >= $3)sql"};
 
 // Tagging by ids: $1 bigint[] ids, $2 tag, $3 max tags. Returns how many devices would exceed
 // max_tags (then nothing changed), how many changed, and the ids that do not exist ("1,5,9").
@@ -201,7 +183,7 @@ constexpr Statement kTouchToken{"ruru_admin_touch_token",
                                 "UPDATE api_tokens SET last_used_at = GREATEST(last_used_at, " RURU_PG_TS("$2") ")"
                                 " WHERE id = $1"};
 
-constexpr Statement kAll[] = {kFind,        kAddTagMatching,   kRemoveTagMatching, kAddTagIds,        kRemoveTagIds,
+constexpr Statement kAll[] = {kIdsMatching, kCountFull, kFind,        kAddTagIds,        kRemoveTagIds,
                               kIdsBySerial, kUpdateSubscriber, kDeleteDevice,      kDeleteParameters, kListFaults,
                               kGetFault,    kDeleteFault,      kDeleteFaults,      kCreateToken,      kFindToken,
                               kListTokens,  kRevokeToken,      kTouchToken};
@@ -429,31 +411,32 @@ class PgDeviceAdmin final : public DeviceAdmin {
     return Status::Ok();
   }
 
+  // Bulk tagging works in chunks of kTagChunk devices, each its own transaction: one statement over
+  // 100,000 devices takes 15-19 s here (every tag change rewrites the row and all its indexes),
+  // past the statement timeout, and it would hold every row lock that long, stalling the Inform
+  // batches of those devices. The checks that make the whole call refuse (too many matches, a
+  // device with the most tags) run first, so a refused call changes nothing.
   Result<int64_t> SetTagMatching(const DeviceQuery& query, const std::string& tag, bool present,
                                  int64_t max_devices) override {
     if (Status s = CheckTag(tag); !s.ok()) return s.error();
     if (max_devices < 1) return InvalidArgument("max_devices must be positive");
     Result<FilterParams> filter = BuildFilter(query, limits_);
     if (!filter.ok()) return filter.error();
-    int64_t matched = 0, full = 0, changed = 0;
+    std::vector<int64_t> ids;
     Status s = pool_.Run("tagging devices", [&](pqxx::connection& conn) {
-      pqxx::work tx(conn);
-      pqxx::row r = present ? ExecFiltered(tx, kAddTagMatching.name, *filter, tag, kMaxTagsPerDevice, max_devices)[0]
-                            : ExecFiltered(tx, kRemoveTagMatching.name, *filter, tag, max_devices)[0];
-      matched = r[0].as<int64_t>();
-      full = r[1].as<int64_t>();
-      changed = r[2].as<int64_t>();
-      tx.commit();
+      ids.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : ExecFiltered(tx, kIdsMatching.name, *filter, max_devices + 1)) {
+        ids.push_back(r[0].as<int64_t>());
+      }
     });
     if (!s.ok()) return s.error();
-    if (matched > max_devices) {
+    if (static_cast<int64_t>(ids.size()) > max_devices) {
       return InvalidArgument(fmt::format("more than {} devices match: nothing changed", max_devices));
     }
-    if (full > 0) {
-      return InvalidArgument(
-          fmt::format("{} matching devices already have {} tags: nothing changed", full, kMaxTagsPerDevice));
-    }
-    return changed;
+    Result<BulkTagResult> r = TagChunks(ids, tag, present);
+    if (!r.ok()) return r.error();
+    return r->changed;
   }
 
   Result<BulkTagResult> SetTagForIds(const std::vector<int64_t>& device_ids, const std::string& tag,
@@ -462,29 +445,7 @@ class PgDeviceAdmin final : public DeviceAdmin {
     if (device_ids.size() > kMaxBulkIds) {
       return InvalidArgument(fmt::format("{} device ids, more than {}", device_ids.size(), kMaxBulkIds));
     }
-    BulkTagResult result;
-    if (device_ids.empty()) return result;
-    ArrayLiteral ids;
-    for (int64_t id : device_ids) ids.AddInt(id);
-    const std::string ids_literal = ids.Finish();
-    int64_t full = 0;
-    Status s = pool_.Run("tagging devices", [&](pqxx::connection& conn) {
-      pqxx::work tx(conn);
-      pqxx::row r = present ? tx.exec_prepared1(kAddTagIds.name, ids_literal, tag, kMaxTagsPerDevice)
-                            : tx.exec_prepared1(kRemoveTagIds.name, ids_literal, tag);
-      full = r[0].as<int64_t>();
-      result.changed = r[1].as<int64_t>();
-      result.missing = ParseIdList(Text(r[2]));
-      tx.commit();
-    });
-    if (!s.ok()) return s.error();
-    if (full > 0) {
-      return InvalidArgument(
-          device_ids.size() == 1
-              ? fmt::format("device {} already has {} tags", device_ids[0], kMaxTagsPerDevice)
-              : fmt::format("{} of the devices already have {} tags: nothing changed", full, kMaxTagsPerDevice));
-    }
-    return result;
+    return TagChunks(device_ids, tag, present);
   }
 
   Result<SerialLookup> IdsBySerial(const std::vector<std::string>& serials) override {
@@ -682,6 +643,61 @@ class PgDeviceAdmin final : public DeviceAdmin {
   }
 
  private:
+  static constexpr size_t kTagChunk = 5000;
+
+  Result<BulkTagResult> TagChunks(std::vector<int64_t> ids, const std::string& tag, bool present) {
+    BulkTagResult result;
+    if (ids.empty()) return result;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (present) {
+      ArrayLiteral all;
+      for (int64_t id : ids) all.AddInt(id);
+      const std::string all_literal = all.Finish();
+      int64_t full = 0;
+      Status s = pool_.Run("tagging devices", [&](pqxx::connection& conn) {
+        pqxx::read_transaction tx(conn);
+        full = tx.exec_prepared1(kCountFull.name, all_literal, tag, kMaxTagsPerDevice)[0].as<int64_t>();
+      });
+      if (!s.ok()) return s.error();
+      if (full > 0) {
+        return InvalidArgument(ids.size() == 1
+                                   ? fmt::format("device {} already has {} tags", ids[0], kMaxTagsPerDevice)
+                                   : fmt::format("{} of the devices already have {} tags: nothing changed", full,
+                                                 kMaxTagsPerDevice));
+      }
+    }
+    for (size_t first = 0; first < ids.size(); first += kTagChunk) {
+      const size_t last = std::min(ids.size(), first + kTagChunk);
+      ArrayLiteral chunk;
+      for (size_t i = first; i < last; ++i) chunk.AddInt(ids[i]);
+      const std::string literal = chunk.Finish();
+      int64_t full = 0, changed = 0;
+      std::vector<int64_t> missing;
+      Status s = pool_.Run("tagging devices", [&](pqxx::connection& conn) {
+        pqxx::work tx(conn);
+        pqxx::row r = present ? tx.exec_prepared1(kAddTagIds.name, literal, tag, kMaxTagsPerDevice)
+                              : tx.exec_prepared1(kRemoveTagIds.name, literal, tag);
+        full = r[0].as<int64_t>();
+        changed = r[1].as<int64_t>();
+        missing = ParseIdList(Text(r[2]));
+        tx.commit();
+      });
+      if (!s.ok()) {
+        if (first == 0) return s.error();
+        return Error{s.error().code, fmt::format("{} (after {} devices had changed)", s.error().message,
+                                                 result.changed)};
+      }
+      if (full > 0) {  // a device reached the limit since the check
+        return InvalidArgument(fmt::format("{} devices reached {} tags meanwhile: stopped after {} devices had changed",
+                                           full, kMaxTagsPerDevice, result.changed));
+      }
+      result.changed += changed;
+      result.missing.insert(result.missing.end(), missing.begin(), missing.end());
+    }
+    return result;
+  }
+
   static Status CheckTokenHash(const std::string& sha256) {
     if (sha256.size() != 64 || !IsLowerHex(sha256)) return InvalidArgument("token hash: not 64 lowercase hex digits");
     return Status::Ok();

@@ -653,6 +653,44 @@ TEST_F(DeviceAdminPgTest, BulkTagByIds) {
   EXPECT_CODE(Admin().SetTagForIds({ids[0]}, "-bad", true), kInvalidArgument);
 }
 
+// Bulk tagging works in chunks of 5,000 devices (each its own transaction); every device is still
+// changed exactly once, and a refusal found before the first chunk changes nothing.
+TEST_F(DeviceAdminPgTest, BulkTagInChunksOver12000Devices) {
+  Exec(R"sql(
+INSERT INTO devices (oui, product_class, serial_number, registered_at, tags)
+SELECT '00D09E', 'CHUNK', 'CH' || lpad(i::text, 6, '0'), now(), '{}'
+FROM generate_series(1, 12000) AS i)sql");
+  const Ids all = [&] {
+    Ids out;
+    for (const auto& row : Query("SELECT id FROM devices WHERE product_class = 'CHUNK' ORDER BY id")) {
+      out.push_back(std::stoll(row[0]));
+    }
+    return out;
+  }();
+  ASSERT_EQ(all.size(), 12000u);
+  auto r = Admin().SetTagForIds(all, "wave1", true);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->changed, 12000);
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM devices WHERE tags = '{wave1}'"), "12000");
+  DeviceQuery q;
+  q.product_class = "CHUNK";
+  auto n = Admin().SetTagMatching(q, "wave2", true, 12000);
+  ASSERT_OK(n);
+  EXPECT_EQ(*n, 12000);
+  EXPECT_FALSE(Admin().SetTagMatching(q, "wave3", true, 11999).ok());
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM devices WHERE 'wave3' = ANY(tags)"), "0");
+  // One device in the last chunk is full: nothing changes anywhere.
+  Exec("UPDATE devices SET tags = ARRAY(SELECT 't' || g FROM generate_series(1, 64) g) WHERE id = " +
+       std::to_string(all.back()));
+  auto refused = Admin().SetTagForIds(all, "wave4", true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM devices WHERE 'wave4' = ANY(tags)"), "0");
+  auto removed = Admin().SetTagMatching(q, "wave1", false, 12000);
+  ASSERT_OK(removed);
+  EXPECT_EQ(*removed, 11999);  // the full device lost wave1 when it got 64 other tags
+}
+
 TEST_F(DeviceAdminPgTest, IdsBySerial) {
   InformWrite a = MakeWrite("S-1", kT0);
   InformWrite b = MakeWrite("S-1", kT0);
