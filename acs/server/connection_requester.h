@@ -6,8 +6,8 @@
 // Safety: the URL comes from the CPE (hostile until proven otherwise). Only http:// is accepted,
 // its address must be in connection_request.allowed_networks and outside denied_networks, host
 // names are refused unless allow_hostnames (then acsd resolves them itself, checks every address
-// and pins curl to them), no redirects are followed, no proxy is used, answers are not read beyond
-// a few KB. Nothing here ever runs a shell. docs/connection_requests.md is the operators' page.
+// and pins curl to the first allowed one), no redirects are followed, no proxy is used, answers are
+// not read beyond a few KB. Nothing here ever runs a shell. docs/connection_requests.md is the operators' page.
 //
 // Threading: Send and GetStats are thread-safe and never block. Host names (allow_hostnames) are
 // resolved on a second thread of the requester, never on the caller's.
