@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "acs/server/async_util.h"
 #include "acs/server/cpe_auth.h"
 #include "acs/server/inform_mapping.h"
 #include "acs/server/listen.h"
@@ -126,27 +127,6 @@ std::string DeviceCacheKey(const db::DeviceKey& k) {
   return k.oui + '\x1f' + k.product_class + '\x1f' + k.serial_number;
 }
 
-// Awaits a callback-style operation: `start(done)` must call done(value) exactly once, from any
-// thread; the awaiting coroutine resumes on its own executor. Deliberately not a coroutine itself
-// (GCC 12 mishandles temporaries passed to coroutine calls inside co_await).
-template <class T, class Start>
-struct CallbackInitiation {
-  Start start;
-  template <class Handler>
-  void operator()(Handler handler) {
-    auto ex = asio::get_associated_executor(handler);
-    auto h = std::make_shared<Handler>(std::move(handler));
-    start([h, ex](T value) mutable {
-      asio::post(ex, [h, v = std::optional<T>(std::move(value))]() mutable { (*h)(std::move(v)); });
-    });
-  }
-};
-
-template <class T, class Start>
-auto AsyncCallback(Start start) {
-  return asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<T>)>(
-      CallbackInitiation<T, Start>{std::move(start)}, asio::use_awaitable);
-}
 
 // A runner that has already finished (a task that cannot run).
 class FixedOutcomeRunner final : public TaskRunner {
@@ -242,19 +222,11 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     return *c;
   }
 
-  // Runs a blocking inventory call on the database pool and resumes on the caller's executor.
-  // Call sites pass a named lambda (std::move(call)), never a temporary: GCC 12 destroys a
-  // temporary argument of a coroutine call inside co_await twice.
+  // Runs a blocking inventory call on the database pool and resumes on the caller's executor
+  // (async_util.h). Call sites pass a named lambda (std::move(call)), never a temporary.
   template <class F>
   asio::awaitable<std::invoke_result_t<F>> OnDb(F f) {
-    auto out = co_await asio::co_spawn(*deps.db_pool, CallIntoOptional(std::move(f)), asio::use_awaitable);
-    co_return std::move(*out);
-  }
-  // A coroutine function (not a lambda): its parameter lives in the coroutine frame, whereas a
-  // coroutine lambda's captures die with the temporary lambda object.
-  template <class F>
-  static asio::awaitable<std::optional<std::invoke_result_t<F>>> CallIntoOptional(F f) {
-    co_return f();
+    co_return co_await OnPool(*deps.db_pool, std::move(f));
   }
 
   Reply Unavailable(const Request& req, const char* reason) {
