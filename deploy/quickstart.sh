@@ -24,7 +24,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN=/usr/lib/postgresql/15/bin
-VAR="$ROOT/var"
+VAR="${RURU_QUICKSTART_VAR:-$ROOT/var}"   # state and config (tests/quickstart_smoke.sh points it elsewhere)
 ENV_FILE="$VAR/ruru.env"
 CONF="$VAR/acsd.conf"
 CR_KEY="$VAR/cr.key"
@@ -35,7 +35,7 @@ SIM_PIDFILE="$VAR/cpesim.pid"
 BUILD="$ROOT/build"
 ACSD="$BUILD/acs/acsd"
 CPESIM="$BUILD/tests/cpesim/cpesim"
-ALT_HOME="/var/lib/ruru-quickstart/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+ALT_HOME="/var/lib/ruru-quickstart/$(printf '%s' "$VAR" | sha256sum | cut -c1-12)"
 READY_TIMEOUT=60   # seconds to wait for acsd's /readyz before giving up on the demo fleet
 REPORT_EVERY=10    # seconds between inventory lines
 

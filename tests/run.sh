@@ -3,7 +3,8 @@
 #
 #   1. deploy/install-deps.sh (no network when everything is installed)
 #   2. gcc RelWithDebInfo build in build/, then ctest -L 'unit|pg|e2e' against a private,
-#      throw-away PostgreSQL 15 cluster (RURU_TEST_PG_DSN points at it)
+#      throw-away PostgreSQL 15 cluster (RURU_TEST_PG_DSN points at it), then
+#      tests/quickstart_smoke.sh (deploy/quickstart.sh --demo, acsctl devices list and reboot)
 #   3. clang ASan+UBSan build with the libFuzzer targets in build-asan/, ctest -L 'unit|pg|e2e'
 #      again, then the bounded fuzz runs (ctest -L fuzz)
 #
@@ -236,6 +237,10 @@ stage "build gcc" run cmake --build "$ROOT/build" -j "$JOBS" || exit 1
 stage "start PostgreSQL 15 test cluster" start_cluster || exit 1
 
 stage "tests gcc (unit|pg|e2e)" run_tests "$ROOT/build" || true
+
+# The README's first command as a new user runs it (own PostgreSQL and state in a temp dir).
+stage "quickstart smoke (setup, demo fleet, acsctl devices list + reboot, Ctrl-C)" \
+  run "$ROOT/tests/quickstart_smoke.sh" || true
 
 if [[ "$SKIP_ASAN" == 1 ]]; then
   SUMMARY+=("skipped sanitizer pass (RURU_SKIP_ASAN=1)")
