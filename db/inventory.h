@@ -38,7 +38,7 @@ struct ParameterRecord {
   std::string value;
   std::string type;  // xsd local name: "string", "unsignedInt", "boolean", "dateTime", ...
   // From GetParameterNames; nullopt when not known (Inform values). The Inform writer ignores it.
-  std::optional<bool> writable;
+  std::optional<bool> writable = std::nullopt;
   bool operator==(const ParameterRecord&) const = default;
 };
 

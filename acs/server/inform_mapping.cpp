@@ -62,7 +62,7 @@ db::InformWrite MapInform(const cwmp::Inform& inform, std::string peer_ip, db::T
   w.data_model = DataModelRoot(inform);
   for (const auto& e : inform.events) w.events.push_back({e.code.text, e.command_key});
   for (const auto& p : inform.parameters) {
-    w.parameters.push_back({p.name, p.value.text, std::string(cwmp::ValueTypeName(p.value.type))});
+    w.parameters.push_back({p.name, p.value.text, std::string(cwmp::ValueTypeName(p.value.type)), std::nullopt});
     const std::string_view n = p.name;
     const size_t dot = n.find('.');
     if (dot == std::string_view::npos) continue;
