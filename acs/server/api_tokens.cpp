@@ -1,5 +1,7 @@
 #include "acs/server/api_tokens.h"
 
+#include "acs/server/base64url.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -8,17 +10,6 @@
 
 namespace ruru::acs {
 namespace {
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
 
 bool IsAlnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -30,19 +21,7 @@ std::string GenerateApiToken() {
     std::fputs("acsd: RAND_bytes failed: no secure random numbers\n", stderr);
     std::abort();
   }
-  std::string out(kApiTokenScheme);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : raw) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
+  return std::string(kApiTokenScheme) + Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
 bool IsWellFormedApiToken(std::string_view token) {

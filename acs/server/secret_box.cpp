@@ -1,5 +1,7 @@
 #include "acs/server/secret_box.h"
 
+#include "acs/server/base64url.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -40,23 +42,7 @@ std::string RandomHex(size_t bytes) {
   return out;
 }
 
-std::string RandomToken(size_t bytes) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const std::string raw = RandomBytes(bytes);
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : raw) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
+std::string RandomToken(size_t bytes) { return Base64UrlEncode(RandomBytes(bytes)); }
 
 Result<std::string> SecretBox::DecodeHexKey(std::string_view hex) {
   std::string digits;

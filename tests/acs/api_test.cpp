@@ -267,7 +267,7 @@ TEST(ApiValues, CursorsAreOpaqueAndChecked) {
   for (const char* bad : {"", "42", "!!", "ZDow", "ZDotMQ", "ZDoxMj", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"}) {
     EXPECT_FALSE(api::DecodeCursor('d', bad).ok()) << bad;
   }
-  EXPECT_EQ(*api::Base64UrlDecode(api::Base64UrlEncode("any\xff bytes")), "any\xff bytes");
+  EXPECT_EQ(*Base64UrlDecode(Base64UrlEncode("any\xff bytes")), "any\xff bytes");
 }
 
 TEST(ApiValues, QueryStringsAreDecodedStrictly) {

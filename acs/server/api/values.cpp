@@ -51,17 +51,6 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -148,41 +137,6 @@ Result<TimePoint> ParseTime(std::string_view s) {
                        offset_minutes * 60;
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(secs) +
                                                                    std::chrono::nanoseconds(nanos)));
-}
-
-std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-Result<std::string> Base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) return InvalidArgument("bad base64url length");
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = Base64UrlValue(c);
-    if (v < 0) return InvalidArgument("bad base64url character");
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      out.push_back(static_cast<char>((acc >> (bits - 8)) & 0xff));
-      bits -= 8;
-    }
-  }
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return InvalidArgument("non-canonical base64url");
-  return out;
 }
 
 std::string EncodeCursor(char kind, int64_t id) {

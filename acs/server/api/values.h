@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "acs/server/base64url.h"
 #include "base/result.h"
 
 namespace ruru::acs::api {
@@ -23,10 +24,6 @@ std::string FormatTime(TimePoint t);
 // RFC 3339: a date, "T" (or "t"), a time with optional fraction (at most 9 digits), and "Z" or an
 // offset "+hh:mm"/"-hh:mm". Years 1970..9999.
 Result<TimePoint> ParseTime(std::string_view text);
-
-std::string Base64UrlEncode(std::string_view bytes);  // no padding
-// Strict: only the base64url alphabet, no padding, canonical trailing bits.
-Result<std::string> Base64UrlDecode(std::string_view text);
 
 // Opaque list cursors: base64url of "<kind>:<id>", so a cursor of one list is refused by another.
 std::string EncodeCursor(char kind, int64_t id);
