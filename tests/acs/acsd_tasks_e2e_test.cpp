@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -293,12 +294,14 @@ class TasksE2e : public AcsdTest {
     args.insert(args.end(), extra.begin(), extra.end());
     f.pid = StartCpesim(args, f.report);
     EXPECT_GT(f.pid, 0);
+    if (f.pid > 0) running_.insert(f.pid);
     return f;
   }
   json StopFleet(Fleet& f) {
     if (f.pid <= 0) return {};
     ::kill(f.pid, SIGINT);
     json r = WaitCpesim(f.pid, f.report, 60s);
+    running_.erase(f.pid);
     f.pid = -1;
     return r;
   }
@@ -307,17 +310,15 @@ class TasksE2e : public AcsdTest {
   }
 
   void TearDown() override {
-    for (Fleet* f : fleets_) {
-      if (f->pid > 0) {
-        ::kill(f->pid, SIGKILL);
-        WaitFor(f->pid, 5s);
-      }
+    for (pid_t pid : running_) {  // fleets a test did not stop (it failed early)
+      ::kill(pid, SIGKILL);
+      WaitFor(pid, 5s);
     }
     AcsdTest::TearDown();
   }
 
   std::string token_;
-  std::vector<Fleet*> fleets_;  // killed at tear-down if a test stops early
+  std::set<pid_t> running_;  // cpesim processes started and not yet stopped
 };
 
 // A TCP port nothing listens on now (the kernel's choice for port 0).
@@ -339,7 +340,6 @@ TEST_F(TasksE2e, RebootThroughTheApiWithWaitTr181AndTr098) {
   StartWithApi();
   Fleet a = StartFleet(3, "RA", "127.20.0.0/24", {}, kModel181);
   Fleet b = StartFleet(3, "RB", "127.21.0.0/24", {}, kModel098);
-  fleets_ = {&a, &b};
   WaitRegistered("RA", 3);
   WaitRegistered("RB", 3);
   for (const std::string serial : {"RA000002", "RB000002"}) {
@@ -367,7 +367,6 @@ TEST_F(TasksE2e, RebootThroughTheApiWithWaitTr181AndTr098) {
 TEST_F(TasksE2e, AcsctlListsDevicesAndRebootsOne) {
   StartWithApi();
   Fleet f = StartFleet(3, "CT", "127.31.0.0/24");
-  fleets_ = {&f};
   WaitRegistered("CT", 3);
   std::ofstream(dir_ + "/token") << token_ << "\n";
   ::chmod((dir_ + "/token").c_str(), 0600);
@@ -417,7 +416,6 @@ TEST_F(TasksE2e, EveryTaskTypeAgainstCpesimWithTheInventoryChecked) {
   });
   StartWithApi();
   Fleet f = StartFleet(1, "EV", "127.22.0.0/24");
-  fleets_ = {&f};
   WaitRegistered("EV", 1);
   const int64_t id = DeviceId("EV000001");
   const std::string dev = std::to_string(id);
@@ -534,7 +532,6 @@ TEST_F(TasksE2e, EveryTaskTypeAgainstCpesimWithTheInventoryChecked) {
 TEST_F(TasksE2e, LostRebootResponseIsSettledFromTheNextInformNotResent) {
   StartWithApi();
   Fleet f = StartFleet(2, "LR", "127.23.0.0/24", {"--faults", "lost-response=1:Reboot"});
-  fleets_ = {&f};
   WaitRegistered("LR", 2);
   const int64_t id = DeviceId("LR000001");
   const json t = Task(id, {{"type", "reboot"}}, true, 60);
@@ -557,7 +554,6 @@ TEST_F(TasksE2e, DroppedConnectionAfterDownloadIsNotDownloadedAgain) {
   });
   StartWithApi();
   Fleet f = StartFleet(1, "DL", "127.24.0.0/24", {"--faults", "lost-response=1:Download"});
-  fleets_ = {&f};
   WaitRegistered("DL", 1);
   const int64_t id = DeviceId("DL000001");
   json t = Task(id, {{"type", "download"},
@@ -575,7 +571,6 @@ TEST_F(TasksE2e, DroppedConnectionAfterDownloadIsNotDownloadedAgain) {
 TEST_F(TasksE2e, LostSetParameterValuesResponseIsSettledByTheParameterKey) {
   StartWithApi();
   Fleet f = StartFleet(1, "PK", "127.25.0.0/24", {"--faults", "lost-response=1:SetParameterValues"});
-  fleets_ = {&f};
   WaitRegistered("PK", 1);
   const int64_t id = DeviceId("PK000001");
   json t = Task(id, {{"type", "set_parameter_values"},
@@ -598,7 +593,6 @@ TEST_F(TasksE2e, TransientDownloadFaultsAreRetriedThenFail) {
   });
   StartWithApi();
   Fleet f = StartFleet(1, "TF", "127.26.0.0/24", {"--faults", "download-fail=1:9010", "--inform-interval", "2"});
-  fleets_ = {&f};
   WaitRegistered("TF", 1);
   const int64_t id = DeviceId("TF000001");
   json t = Task(id, {{"type", "download"}, {"max_attempts", 2},
@@ -623,7 +617,6 @@ TEST_F(TasksE2e, AcsdKilledWith500TasksQueuedRunsEachOnceAfterRestart) {
   token_ = CreateToken("e2e-admin");
   ASSERT_EQ(cwmp_port_, port);
   Fleet f = StartFleet(500, "KQ", "127.27.0.0/22", {"--max-inflight", "200"});
-  fleets_ = {&f};
   WaitRegistered("KQ", 500, 120s);
   // One reboot per device, queued (the devices inform every 10 minutes, so nothing runs yet).
   std::vector<int64_t> devices;
@@ -711,7 +704,7 @@ TEST_F(TasksE2e, TwoAcsdOnOneDatabaseNeverRunATaskTwice) {
                   "127.29.0.0/24", "--model", kModel181, "--ramp-per-second", "0", "--inform-interval", "2",
                   "--reboot-delay", "1", "--duration", "300", "--acs-password-format", "x"},
                  report_b + ".log");
-  fleets_ = {&fa, &fb};
+  if (fb.pid > 0) running_.insert(fb.pid);
   for (int i = 0; i < 600 && COUNT("SELECT count(*) FROM devices WHERE serial_number LIKE 'TW%'") < 200; ++i) {
     std::this_thread::sleep_for(100ms);
   }
@@ -789,7 +782,6 @@ TEST_F(TasksE2e, ConnectionRequestUrlOutsideTheAllowedNetworksIsRefused) {
   StartAcsd("onboarding = open\nunknown_devices = register\n");
   token_ = CreateToken("e2e-admin");
   Fleet f = StartFleet(1, "CU", "127.30.0.0/24");
-  fleets_ = {&f};
   WaitRegistered("CU", 1);
   int status = 0;
   const json t = Task(DeviceId("CU000001"), {{"type", "reboot"}}, true, 2, &status);
