@@ -147,7 +147,8 @@ ORDER BY t.id DESC LIMIT 1 FOR UPDATE)sql"};
 constexpr Statement kRelease{"ruru_task_release", R"sql(
 UPDATE tasks AS t SET state = 'queued', phase = '', claimed_by = NULL, lease_until = NULL,
        updated_at = )sql" RURU_PG_TS("$2") R"sql(
-WHERE t.claimed_by = $1 AND t.state = 'running' AND t.phase = 'claimed')sql"};
+WHERE t.claimed_by = $1 AND t.state = 'running' AND t.phase = 'claimed'
+RETURNING t.device_id, t.id)sql"};
 constexpr Statement kExpire{"ruru_task_expire", R"sql(
 UPDATE tasks AS t SET state = 'expired', phase = '', claimed_by = NULL, lease_until = NULL,
        finished_at = )sql" RURU_PG_TS("$1") ", updated_at = " RURU_PG_TS("$1") R"sql(
@@ -510,7 +511,12 @@ class PgTaskStore final : public TaskStore {
     int64_t n = 0;
     Status s = pool_.Run("releasing claims", [&](pqxx::connection& conn) {
       pqxx::work tx(conn);
-      n = tx.exec_prepared0(kRelease.name, claim, ToMicros(now)).affected_rows();
+      pqxx::result released = tx.exec_prepared(kRelease.name, claim, ToMicros(now));
+      n = static_cast<int64_t>(released.size());
+      // Queued again: a session of the device (on any node) may take them at once.
+      for (const pqxx::row& r : released) {
+        tx.exec_prepared(kNotify.name, fmt::format("queued {} {}", r[0].as<int64_t>(), r[1].as<int64_t>()));
+      }
       tx.commit();
     });
     if (!s.ok()) return s.error();

@@ -517,6 +517,17 @@ TEST_F(TaskStorePgTest, ListenerHearsQueuedAndSettledNotices) {
   EXPECT_EQ(notices[1].kind, TaskNotice::Kind::kSettled);
   EXPECT_EQ(notices[1].task_id, t.id);
   lock.unlock();
+  // A claim given back unsent is announced as queued again (another node's session may take it).
+  const Task u = Create(New(dev));
+  ASSERT_TRUE(tasks_->BeginSession(dev, "n1/s1", kT0, kT0 + 60s, 8, Keep).ok());
+  ASSERT_EQ(*tasks_->ReleaseClaims("n1/s1", kT0 + 1s), 1);
+  lock.lock();
+  ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return notices.size() >= 4; }));
+  EXPECT_EQ(notices[2].kind, TaskNotice::Kind::kQueued);  // created
+  EXPECT_EQ(notices[3].kind, TaskNotice::Kind::kQueued);  // released
+  EXPECT_EQ(notices[3].task_id, u.id);
+  EXPECT_EQ(notices[3].device_id, dev);
+  lock.unlock();
   listener->Stop();
 }
 
