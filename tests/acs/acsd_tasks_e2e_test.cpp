@@ -228,7 +228,9 @@ class TasksE2e : public AcsdTest {
   json ApiJson(const std::string& method, const std::string& target, const json& body = nullptr,
                int expect_status = 0) {
     HttpResult r = Api(method, target, body);
-    if (expect_status != 0) EXPECT_EQ(r.status, expect_status) << method << " " << target << ": " << r.body;
+    if (expect_status != 0) {
+      EXPECT_EQ(r.status, expect_status) << method << " " << target << ": " << r.body;
+    }
     return json::parse(r.body, nullptr, false);
   }
   // POST a task; returns the API's answer (the task plus "connection_request").

@@ -593,7 +593,9 @@ TEST_F(ApiTest, StoreErrorsMapToStatusAndCode) {
     if (c.status >= 500) {
       EXPECT_EQ(r.raw.body().find(c.error.message), std::string::npos) << r.raw.body();
     }
-    if (c.status == 503) EXPECT_EQ(r.header("Retry-After"), "5");
+    if (c.status == 503) {
+      EXPECT_EQ(r.header("Retry-After"), "5");
+    }
   }
   // A long operator message (the task engine lists the known types) is passed on, cut at 1000 bytes.
   inv_.fail["Find"] = InvalidArgument("type: unknown task type (known: " + std::string(1200, 'k') + ")");

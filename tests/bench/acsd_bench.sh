@@ -14,7 +14,8 @@
 # docs/performance.md. Environment knobs: DEVICES (10000), INTERVAL (1), WINDOW (20), WARMUP (5),
 # INFLIGHT (2000), CPESIM_THREADS (1; needs cpesim --threads), FSYNC (on), IO_THREADS (0 = cores),
 # BATCH_WRITERS (2), ROTATE (true), PERF (0; 1 = perf record -g acsd during the window),
-# ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators),
+# PG_STATS (0; 1 = load pg_stat_statements and print the statements that used the most PostgreSQL
+# time during the window; auto_explain logs the plans of statements over 300 ms to postgres.log), ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators),
 # TASK_SHARE (0; e.g. 0.1: during phase 2, every INTERVAL seconds another TASK_SHARE of the devices
 # gets a queued GetParameterValues task, so that share of the periodic sessions runs one task; the
 # tasks are inserted with SQL so the API's own cost is not in the figure).
@@ -35,6 +36,7 @@ IO_THREADS="${IO_THREADS:-0}"
 BATCH_WRITERS="${BATCH_WRITERS:-2}"
 ROTATE="${ROTATE:-true}"
 PERF="${PERF:-0}"
+PG_STATS="${PG_STATS:-0}"
 TASK_SHARE="${TASK_SHARE:-0}"
 PG_BIN=/usr/lib/postgresql/15/bin
 ACSD="$BUILD/acs/acsd"
@@ -72,6 +74,8 @@ shared_buffers = 1GB
 max_connections = 50
 max_wal_size = 8GB
 CONF
+[[ "$PG_STATS" == 1 ]] && printf "%s\n" "shared_preload_libraries = 'pg_stat_statements,auto_explain'" \
+  "pg_stat_statements.track = all" "auto_explain.log_min_duration = '300ms'" >>"$WORK/pg/data/postgresql.conf"
 as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w start >/dev/null
 DSN="postgresql://postgres@/postgres?host=$WORK/pg&port=$PORT"
 "$ACSD" migrate --dsn "$DSN" >/dev/null 2>&1
@@ -167,6 +171,9 @@ B0="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
 C0="$(cpu_ticks)"
 P0="$(pg_ticks)"
 M0="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
+if [[ "$PG_STATS" == 1 ]]; then
+  psql "$DSN" -XAqc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null
+fi
 W0="$(now)"
 if [[ "$PERF" == 1 ]] && command -v perf >/dev/null; then
   perf record -g -F 499 -p "$ACSD_PID" -o "$WORK/perf.data" -- sleep "$WINDOW" >/dev/null 2>&1 &
@@ -181,6 +188,11 @@ C1="$(cpu_ticks)"
 P1="$(pg_ticks)"
 M1="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
 RSS="$(rss_kb)"
+if [[ "$PG_STATS" == 1 ]]; then
+  psql "$DSN" -Xc "SELECT calls, round(total_exec_time) AS ms, round(total_exec_time / calls * 1000) AS us_per_call,
+      rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >"$WORK/pg_stats.txt" 2>&1 || true
+fi
 if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" 2>/dev/null || true; PERF_PID=""; fi
 
 T_DONE1="$(metric 'ruru_tasks_finished_total{type="get_parameter_values",state="done"}')"
@@ -211,6 +223,7 @@ printf '  PostgreSQL:          %.0f bytes/device over %s devices (inform_events:
 printf '  cpesim latency:      %s\n' "$LAT"
 printf '{"devices":%s,"interval":%s,"task_share":%s,"tasks_done":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
   "$DEVICES" "$INTERVAL" "$TASK_SHARE" "$TASKS_DONE" "$REG_RATE" "$RATE" "$CPU_US" "$(echo "$RSS / 1024" | bc -l)" "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)"
+[[ "$PG_STATS" == 1 ]] && { echo "  PostgreSQL statements by time in the window ($WORK/pg_stats.txt):"; cat "$WORK/pg_stats.txt"; }
 if [[ "$PERF" == 1 && -f "$WORK/perf.data" ]]; then
   perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 >"$WORK/perf.txt" || true
   echo "  perf profile (top symbols): $WORK/perf.txt"

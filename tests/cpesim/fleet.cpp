@@ -150,7 +150,7 @@ Fleet::~Fleet() {
 }
 
 std::string Fleet::SerialFor(size_t index) const {
-  char digits[16];
+  char digits[24];  // a size_t has at most 20 digits
   std::snprintf(digits, sizeof digits, "%06zu", index + 1);
   return config_.serial_prefix + digits;
 }

@@ -33,13 +33,13 @@ struct RecordedRequest {
 
 struct ScriptedResponse {
   unsigned status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::string body{};
   bool chunked = false;            // Transfer-Encoding: chunked instead of Content-Length
   bool connection_close = false;   // "Connection: close", then close
   bool drop_after = false;         // keep-alive on the wire, but close right after (an idle timeout)
   bool no_answer = false;          // read the request, never answer (until the server stops)
-  std::optional<std::string> raw;  // write exactly these bytes instead of a response, then close
+  std::optional<std::string> raw{};  // write exactly these bytes instead of a response, then close
 };
 
 class TestHttpServer {
