@@ -166,10 +166,10 @@ class TaskStore {
   virtual Result<Task> SettleByKey(int64_t device_id, const std::string& command_key,
                                    const std::vector<std::string>& types, const TaskUpdate& update, TimePoint now) = 0;
 
-  // Session ended: its tasks still "claimed" (nothing sent) go back to queued (and are notified as
-  // queued). Tasks sent or awaiting keep their state for the next Inform. Returns how many were
+  // The session of `device_id` ended: its tasks still "claimed" (nothing sent) go back to queued
+  // (and are notified as queued). Tasks sent or awaiting keep their state for the next Inform. Returns how many were
   // given back.
-  virtual Result<int64_t> ReleaseClaims(const std::string& claim, TimePoint now) = 0;
+  virtual Result<int64_t> ReleaseClaims(int64_t device_id, const std::string& claim, TimePoint now) = 0;
 
   // queued or running tasks past expires_at become expired (a running "sent"/"claimed" task only
   // once its lease ran out), at most `max_rows`. Returns the expired tasks (notified).

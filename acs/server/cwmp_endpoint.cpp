@@ -295,7 +295,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       s->claimed = false;
       TaskEngine* engine = deps.tasks;
       std::string id = s->id;
-      asio::post(*deps.db_pool, [engine, id] { engine->Release(id); });
+      asio::post(*deps.db_pool, [engine, id, device = s->device_id] { engine->Release(device, id); });
     }
   }
 

@@ -520,8 +520,8 @@ std::optional<db::Task> TaskEngine::SettleReport(int64_t device_id, const cwmp::
   return *settled;
 }
 
-void TaskEngine::Release(const std::string& session_id) {
-  auto n = deps_.tasks->ReleaseClaims(ClaimOf(session_id), deps_.clock->Now());
+void TaskEngine::Release(int64_t device_id, const std::string& session_id) {
+  auto n = deps_.tasks->ReleaseClaims(device_id, ClaimOf(session_id), deps_.clock->Now());
   if (n.ok() && *n > 0) log_->debug("session {}: {} unsent tasks back to the queue", session_id, *n);
 }
 

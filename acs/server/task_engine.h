@@ -94,7 +94,7 @@ class TaskEngine final : public TaskService {
   // the task when one matched.
   std::optional<db::Task> SettleReport(int64_t device_id, const cwmp::Body& report);
   // Blocking. The session ended: tasks it claimed but did not send go back to the queue.
-  void Release(const std::string& session_id);
+  void Release(int64_t device_id, const std::string& session_id);
 
   // Sessions of this node say which device they serve, to hear about tasks queued mid-session.
   void Watch(int64_t device_id);

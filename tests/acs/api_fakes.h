@@ -357,7 +357,7 @@ class FakeTaskStore final : public db::TaskStore {
                                db::TimePoint) override {
     return Internal("fake");
   }
-  Result<int64_t> ReleaseClaims(const std::string&, db::TimePoint) override { return Internal("fake"); }
+  Result<int64_t> ReleaseClaims(int64_t, const std::string&, db::TimePoint) override { return Internal("fake"); }
   Result<std::vector<db::Task>> ExpireDue(db::TimePoint, int) override { return Internal("fake"); }
   Result<int64_t> StoreParameters(int64_t, const std::vector<db::ParameterRecord>&, db::TimePoint,
                                   const std::optional<std::string>&) override {

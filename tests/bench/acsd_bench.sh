@@ -15,10 +15,11 @@
 # INFLIGHT (2000), CPESIM_THREADS (1; needs cpesim --threads), FSYNC (on), IO_THREADS (0 = cores),
 # BATCH_WRITERS (2), ROTATE (true), PERF (0; 1 = perf record -g acsd during the window),
 # PG_STATS (0; 1 = load pg_stat_statements and print the statements that used the most PostgreSQL
-# time during the window; auto_explain logs the plans of statements over 300 ms to postgres.log), ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators),
-# TASK_SHARE (0; e.g. 0.1: during phase 2, every INTERVAL seconds another TASK_SHARE of the devices
-# gets a queued GetParameterValues task, so that share of the periodic sessions runs one task; the
-# tasks are inserted with SQL so the API's own cost is not in the figure).
+# time during the window; auto_explain logs the plans of statements over AUTO_EXPLAIN_MS (300) ms to postgres.log), ACSD_LD_PRELOAD (e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators),
+# TASK_SHARE (0; e.g. 0.1: during phase 2, TASK_SHARE of the devices have a pending
+# GetParameterValues task at all times: every 0.2 s devices without one get one, picked at random,
+# so about that share of the periodic sessions runs a task; the tasks are inserted with SQL so the
+# API's own cost is not in the figure).
 # Bounded: the whole run stops after about WARMUP + WINDOW + 120 s; everything it started is
 # stopped on exit (also on error or Ctrl-C).
 set -euo pipefail
@@ -75,7 +76,7 @@ max_connections = 50
 max_wal_size = 8GB
 CONF
 [[ "$PG_STATS" == 1 ]] && printf "%s\n" "shared_preload_libraries = 'pg_stat_statements,auto_explain'" \
-  "pg_stat_statements.track = all" "auto_explain.log_min_duration = '300ms'" >>"$WORK/pg/data/postgresql.conf"
+  "pg_stat_statements.track = all" "auto_explain.log_min_duration = '${AUTO_EXPLAIN_MS:-300}ms'" >>"$WORK/pg/data/postgresql.conf"
 as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w start >/dev/null
 DSN="postgresql://postgres@/postgres?host=$WORK/pg&port=$PORT"
 "$ACSD" migrate --dsn "$DSN" >/dev/null 2>&1
@@ -149,16 +150,18 @@ REG_RATE="$(echo "${R:-0} / ($T1 - $T0)" | bc -l)"
 
 # Phase 2: periodic informs (with TASK_SHARE, a share of them carrying a task).
 if [[ "$TASK_SHARE" != 0 ]]; then
-  SLOTS="$(echo "scale=0; 1 / $TASK_SHARE" | bc)"
+  TARGET="$(echo "scale=0; $DEVICES * $TASK_SHARE / 1" | bc)"
   (
-    tick=0
     while true; do
       psql "$DSN" -XAqc "INSERT INTO tasks (device_id, type, args, created_at, updated_at, expires_at, created_by)
-        SELECT id, 'get_parameter_values', '{\"names\": [\"Device.DeviceInfo.UpTime\"]}', now(), now(),
+        SELECT d.id, 'get_parameter_values', '{\"names\": [\"Device.DeviceInfo.UpTime\"]}', now(), now(),
                now() + interval '1 hour', 'bench'
-        FROM devices WHERE id % $SLOTS = $((tick % SLOTS))" >/dev/null 2>&1 || true
-      tick=$((tick + 1))
-      sleep "$INTERVAL"
+        FROM devices d
+        WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.device_id = d.id AND t.state IN ('queued', 'running'))
+        ORDER BY random()
+        LIMIT GREATEST(0, $TARGET - (SELECT count(DISTINCT device_id) FROM tasks WHERE state IN ('queued', 'running')))" \
+        >/dev/null 2>&1 || true
+      sleep 0.2
     done
   ) &
   FEED_PID=$!

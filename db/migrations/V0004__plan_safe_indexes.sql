@@ -1,4 +1,6 @@
--- The product-class search index must never serve the Inform batch's identity join.
+-- Indexes that no plan can misuse, whatever the table sizes when the plan was made.
+--
+-- 1. The product-class search index must never serve the Inform batch's identity join.
 --
 -- The batch writer's plans are generic and made on its first batch: on a fresh installation, while
 -- devices is still empty, the planner could not tell devices_product_class (one product class may
@@ -18,3 +20,12 @@
 -- updates of devices wait while the index is built (about a second per million devices).
 DROP INDEX devices_product_class;
 CREATE INDEX devices_product_class ON devices (product_class) WHERE product_class <> '';
+
+-- 2. A device's tasks by state: a session's statements (the claim of queued tasks, the running
+-- tasks it settles, SettleByKey) read only that device's tasks in that state. With tasks_device on
+-- (device_id, id) the planner could, and did, walk the device's whole history (done, cancelled ...)
+-- for them (tests/db/task_store_pgtest.cpp SessionStatementsStaySelectiveAsTheQueueGrowsFromEmpty).
+-- Listing a device's tasks of every state reads its index range and sorts it (a device's history,
+-- not the fleet's).
+DROP INDEX tasks_device;
+CREATE INDEX tasks_device ON tasks (device_id, state, id);
