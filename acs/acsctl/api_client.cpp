@@ -128,6 +128,7 @@ CliResult<ApiResponse> ApiClient::Send(const ApiRequest& request) {
     headers = curl_slist_append(headers, content_type.c_str());
   }
   std::vector<std::string> extra;
+  if (!endpoint_.reason.empty()) extra.push_back("X-Ruru-Reason: " + endpoint_.reason);
   for (const auto& [name, value] : request.headers) extra.push_back(name + ": " + value);
   for (const auto& line : extra) headers = curl_slist_append(headers, line.c_str());
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_guard(headers, &curl_slist_free_all);

@@ -64,6 +64,11 @@ void AddApiOptions(CLI::App* command, ApiCommandOptions* options, bool json_flag
   command
       ->add_option("--config", options->connection.config, "acsd.conf to read [admin] from (default ./var/acsd.conf)")
       ->group(group);
+  command
+      ->add_option("--reason", options->connection.reason,
+                   "Why (a ticket, a customer call): recorded with the change; some roles must give one "
+                   "(default: RURU_REASON)")
+      ->group(group);
   if (json_flag) command->add_flag("--json", options->json, "Print the API's JSON as is");
 }
 

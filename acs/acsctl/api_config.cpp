@@ -217,6 +217,14 @@ CliResult<ApiEndpoint> ResolveEndpoint(const ConnectionOptions& flags, const Env
   auto url = NormalizeUrl(endpoint.base_url, url_origin);
   if (!url) return url.failure();
   endpoint.base_url = *url;
+  endpoint.reason = flags.reason;
+  if (endpoint.reason.empty()) {
+    if (auto v = env("RURU_REASON"); v && !v->empty()) endpoint.reason = *v;
+  }
+  for (char c : endpoint.reason) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Usage("--reason: control characters are not allowed");
+  }
+  if (endpoint.reason.size() > 500) return Usage("--reason: at most 500 bytes");
   return endpoint;
 }
 

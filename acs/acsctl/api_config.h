@@ -22,11 +22,13 @@ struct ConnectionOptions {
   std::string token;       // --token (visible in `ps`: prefer a token file)
   std::string token_file;  // --token-file
   std::string config;      // --config
+  std::string reason;      // --reason (else RURU_REASON): sent as X-Ruru-Reason
 };
 
 struct ApiEndpoint {
   std::string base_url;  // "http://127.0.0.1:7557", no trailing '/', no "/api/v1"
   std::string token;     // never printed
+  std::string reason;    // why the operator acts: X-Ruru-Reason on every request ("" none)
 };
 
 // Environment lookup (getenv in acsctl; a map in tests). nullopt or "" means unset.

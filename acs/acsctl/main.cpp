@@ -2,7 +2,7 @@
 // the outcome to an exit code; each group of subcommands lives in its own file:
 // cwmp_command.cpp (`acsctl cwmp ...`, offline), and the REST API clients (api_command.h):
 // devices_command.cpp (`devices`), task_command.cpp (`task`, `get`, `set`, `refresh`, `reboot`),
-// tags_command.cpp (`tags`, `faults`).
+// tags_command.cpp (`tags`, `faults`), access_command.cpp (`whoami`, `roles`, `tokens`).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   ruru::acsctl::AddDevicesCommands(app);
   ruru::acsctl::AddTaskCommands(app);
   ruru::acsctl::AddTagsCommands(app);
+  ruru::acsctl::AddAccessCommands(app);
   ruru::acsctl::AddCwmpCommands(app);
 
   try {

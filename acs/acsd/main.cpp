@@ -266,8 +266,11 @@ int main(int argc, char** argv) {
   CLI::App* tokens = app.add_subcommand("tokens", "Create, list and revoke REST API tokens (PostgreSQL: database.dsn)");
   tokens->require_subcommand(1);
   std::string token_name, token_role, token_expires, token_output;
-  CLI::App* tokens_create = tokens->add_subcommand("create", "Create a token and print it once (only its hash is stored)");
-  tokens_create->add_option("--role", token_role, "the token's role (only \"admin\" exists for now)")->required();
+  CLI::App* tokens_create =
+      tokens->add_subcommand("create", "Create a token and print it once (only its hash is stored)");
+  tokens_create
+      ->add_option("--role", token_role, "the token's role: admin, helpdesk, security, firmware, noc or readonly")
+      ->required();
   tokens_create->add_option("--name", token_name, "a unique name: 1-64 of A-Z a-z 0-9 _ . @ : -")->required();
   tokens_create->add_option("--expires-in", token_expires, "lifetime, e.g. 90d, 12h, 30m (default: no expiry)");
   tokens_create->add_option("--output", token_output, "write the token to this file (mode 0600) instead of stdout");

@@ -1,6 +1,7 @@
 #include "acs/server/api_tokens.h"
 
 #include "acs/server/base64url.h"
+#include "acs/server/permissions.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -61,9 +62,10 @@ Status ValidateApiTokenName(std::string_view name) {
 }
 
 Status ValidateApiTokenRole(std::string_view role) {
-  if (role == "admin") return Status::Ok();
-  return InvalidArgument("role '" + std::string(role.substr(0, 32)) +
-                         "' does not exist: only \"admin\" is available until the role model arrives");
+  if (ParseRole(role)) return Status::Ok();
+  std::string known;
+  for (Role r : AllRoles()) known += (known.empty() ? "" : ", ") + std::string(ToString(r));
+  return InvalidArgument("role '" + std::string(role.substr(0, 32)) + "' does not exist (roles: " + known + ")");
 }
 
 Result<std::chrono::seconds> ParseApiTokenLifetime(std::string_view text) {

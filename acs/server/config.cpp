@@ -50,7 +50,11 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& v) {
   if (unit == "ms") return std::chrono::milliseconds(*n);
   if (unit == "m") return std::chrono::milliseconds(*n * 60000);
   if (unit == "h") return std::chrono::milliseconds(*n * 3600000);
-  return InvalidArgument("unknown duration unit in '" + v + "' (ms, s, m, h)");
+  if (unit == "d") {
+    if (*n > 36500) return InvalidArgument("duration too long: '" + v + "' (at most 36500d)");
+    return std::chrono::milliseconds(*n * 86400000);
+  }
+  return InvalidArgument("unknown duration unit in '" + v + "' (ms, s, m, h, d)");
 }
 
 Result<bool> ParseBool(const std::string& v) {
@@ -252,6 +256,10 @@ const std::vector<Field>& Fields() {
                     &P::online_grace));
     f.push_back(Num("api.max_bulk_devices", "devices one bulk tag call may change", &Config::api,
                     &P::max_bulk_devices));
+    f.push_back(Dur("api.token_default_lifetime", "lifetime of a token created through the API without expires_in",
+                    &Config::api, &P::token_default_lifetime));
+    f.push_back(Dur("api.token_max_lifetime", "longest lifetime of a token created through the API", &Config::api,
+                    &P::token_max_lifetime));
     f.push_back(Str("log.level", "trace, debug, info, warn or error", &Config::log, &L::level));
     return f;
   }();
@@ -411,6 +419,9 @@ Status Validate(const Config& c) {
   }
   if (c.api.max_body_bytes < 1024 || c.api.max_bulk_devices == 0) {
     return InvalidArgument("api.max_body_bytes must be >= 1024 and api.max_bulk_devices > 0");
+  }
+  if (c.api.token_default_lifetime.count() <= 0 || c.api.token_max_lifetime < c.api.token_default_lifetime) {
+    return InvalidArgument("api: token_default_lifetime must be > 0 and <= token_max_lifetime");
   }
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), c.log.level) == levels.end()) {

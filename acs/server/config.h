@@ -109,6 +109,8 @@ struct ApiConfig {
   std::chrono::seconds token_cache_ttl{10}; // a revoked token stops working within this
   std::chrono::seconds online_grace{120};   // online: last Inform within 2 x periodic interval + this
   size_t max_bulk_devices = 100000;         // devices one bulk tag call may change
+  std::chrono::seconds token_default_lifetime{90 * 86400};  // POST /tokens without expires_in
+  std::chrono::seconds token_max_lifetime{365 * 86400};     // longest expires_in through the API
 };
 
 struct LogConfig {

@@ -26,6 +26,7 @@ struct TaskTypeInfo {
   std::string_view rpc;         // the first RPC it sends ("Reboot"; "GetParameterNames" for refresh)
   KeyKind key = KeyKind::kNone; // which key settles it after an interruption
   std::string_view summary;     // one line for docs and errors
+  std::string_view action;      // the permission creating one needs (permissions.h)
 };
 // Every task type, in a stable order.
 const std::vector<TaskTypeInfo>& TaskTypes();

@@ -1102,4 +1102,96 @@ TEST_F(AcsctlApi, DevicesSetPatchesOnlyTheGivenFields) {
   EXPECT_EQ(Run(server, {"devices", "set", "42"}).exit_code, 2);
 }
 
+TEST_F(AcsctlApi, ReasonIsSentWithEveryRequestAndChecked) {
+  TestHttpServer server([](const RecordedRequest&) { return Json(201, Task(7, "factory_reset", "queued")); });
+  Outcome o = Run(server, {"task", "create", "42", "factory_reset", "--no-connection-request", "--reason",
+                           "customer locked out, ticket 4711"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].Header("X-Ruru-Reason"), "customer locked out, ticket 4711");
+  // From the environment when no flag is given; none at all when neither.
+  o = RunWith({"task", "create", "42", "factory_reset", "--no-connection-request"},
+              {{"RURU_API_URL", server.Url("")}, {"RURU_API_TOKEN", kToken}, {"RURU_REASON", "ticket 9"}});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  o = Run(server, {"task", "create", "42", "reboot", "--no-connection-request"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].Header("X-Ruru-Reason"), "ticket 9");
+  EXPECT_EQ(requests[2].Header("X-Ruru-Reason"), "");
+  // Header injection and oversize reasons are refused before anything is sent.
+  EXPECT_EQ(Run(server, {"task", "create", "42", "reboot", "--reason", "a\r\nX-Evil: 1"}).exit_code, 2);
+  EXPECT_EQ(Run(server, {"task", "create", "42", "reboot", "--reason", std::string(501, 'r')}).exit_code, 2);
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST_F(AcsctlApi, ReasonRequiredIsAnAuthFailure) {
+  TestHttpServer server([](const RecordedRequest&) {
+    return ApiError(403, "reason_required", "role helpdesk must give a reason for tasks.create.factory_reset");
+  });
+  Outcome o = Run(server, {"task", "create", "42", "factory_reset", "--no-connection-request"});
+  EXPECT_EQ(o.exit_code, 4) << o.err;
+  EXPECT_NE(o.err.find("reason_required"), std::string::npos) << o.err;
+}
+
+TEST_F(AcsctlApi, TokensWhoamiAndRoles) {
+  TestHttpServer server([](const RecordedRequest& r) {
+    if (r.method == "POST") {
+      return Json(201, {{"name", "desk-1"},
+                        {"role", "helpdesk"},
+                        {"prefix", "ruru_AbCdEfG"},
+                        {"created_at", "2026-12-03T10:00:00Z"},
+                        {"expires_at", "2027-03-03T10:00:00Z"},
+                        {"revoked_at", nullptr},
+                        {"last_used_at", nullptr},
+                        {"state", "active"},
+                        {"token", "ruru_SECRET"}});
+    }
+    if (r.method == "DELETE") return ScriptedResponse{204};
+    if (r.target == "/api/v1/me") {
+      return Json(200, {{"name", "desk-1"}, {"role", "helpdesk"}, {"prefix", "ruru_AbCdEfG"},
+                        {"expires_at", nullptr}, {"actions", {"devices.read", "tasks.create.reboot"}}});
+    }
+    if (r.target == "/api/v1/roles") {
+      return Json(200, {{"roles", {{{"name", "helpdesk"}, {"summary", "find and reboot"}}}},
+                        {"permissions",
+                         {{{"action", "tasks.create.factory_reset"},
+                           {"description", "factory-reset a device"},
+                           {"roles", {"admin", "helpdesk"}},
+                           {"reason_required", {"helpdesk"}},
+                           {"changes_state", true}}}}});
+    }
+    return Json(200, Page(json::array({{{"name", "ops"}, {"role", "admin"}, {"prefix", "ruru_XyZ"}, {"state", "active"},
+                                        {"expires_at", nullptr}, {"last_used_at", nullptr}}})));
+  });
+  Outcome o = Run(server, {"tokens", "create", "--name", "desk-1", "--role", "helpdesk", "--expires-in", "90d"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, "ruru_SECRET\n");  // the secret alone on stdout
+  EXPECT_NE(o.err.find("desk-1"), std::string::npos);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].target, "/api/v1/tokens");
+  EXPECT_EQ(json::parse(requests[0].body), json({{"name", "desk-1"}, {"role", "helpdesk"}, {"expires_in", "90d"}}));
+
+  o = Run(server, {"tokens", "list"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("ops"), std::string::npos);
+  EXPECT_NE(o.out.find("never"), std::string::npos);
+  o = Run(server, {"tokens", "revoke", "desk-1"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(server.requests().back().target, "/api/v1/tokens/desk-1");
+  EXPECT_EQ(server.requests().back().method, "DELETE");
+
+  o = Run(server, {"whoami"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("helpdesk"), std::string::npos);
+  EXPECT_NE(o.out.find("tasks.create.reboot"), std::string::npos);
+  o = Run(server, {"roles"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("tasks.create.factory_reset"), std::string::npos);
+  EXPECT_NE(o.out.find("admin,helpdesk"), std::string::npos);
+  EXPECT_EQ(Run(server, {"tokens", "create", "--name", "x"}).exit_code, 2);  // --role missing
+}
+
 }  // namespace

@@ -400,6 +400,46 @@ TEST_F(TasksE2e, AcsctlListsDevicesAndRebootsOne) {
   EXPECT_EQ(Received(report, "Reboot"), 1);
 }
 
+// Roles against the real acsd and PostgreSQL: an admin makes a helpdesk token through the API;
+// the helpdesk reboots, may not push firmware, and factory-resets only with a reason.
+TEST_F(TasksE2e, HelpdeskTokenRebootsButMayNotPushFirmware) {
+  StartWithApi();
+  Fleet f = StartFleet(2, "HD", "127.33.0.0/24");
+  WaitRegistered("HD", 2);
+  const json created = ApiJson("POST", "/api/v1/tokens", {{"name", "desk-1"}, {"role", "helpdesk"}}, 201);
+  ASSERT_TRUE(created.contains("token")) << created.dump();
+  const std::string admin = token_;
+  token_ = created["token"];
+  const int64_t id = DeviceId("HD000001");
+  const std::string tasks = "/api/v1/devices/" + std::to_string(id) + "/tasks";
+
+  int status = 0;
+  const json reboot = Task(id, {{"type", "reboot"}}, true, 60, &status);
+  EXPECT_EQ(status, 200) << reboot.dump();
+  EXPECT_EQ(reboot["state"], "done") << reboot.dump();
+  EXPECT_EQ(reboot["created_by"], "desk-1");
+
+  HttpResult download = Api("POST", tasks, {{"type", "download"},
+                                            {"args", {{"file_type", "1 Firmware Upgrade Image"}, {"url", "http://fw/x.img"}}}});
+  EXPECT_EQ(download.status, 403) << download.body;
+  EXPECT_NE(download.body.find("\"forbidden\""), std::string::npos) << download.body;
+  HttpResult reset = Api("POST", tasks, {{"type", "factory_reset"}});
+  EXPECT_EQ(reset.status, 403) << reset.body;
+  EXPECT_NE(reset.body.find("reason_required"), std::string::npos) << reset.body;
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE type IN ('download', 'factory_reset')"), 0);
+  HttpResult with_reason = Api("POST", tasks, {{"type", "factory_reset"}}, {{"X-Ruru-Reason", "ticket 4711"}});
+  EXPECT_EQ(with_reason.status, 201) << with_reason.body;
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE type = 'factory_reset'"), 1);
+  EXPECT_EQ(Api("GET", "/api/v1/tokens").status, 403);
+
+  token_ = admin;
+  EXPECT_EQ(Api("DELETE", "/api/v1/tokens/desk-1").status, 204);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM api_tokens WHERE name = 'desk-1' AND revoked_at IS NOT NULL"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM api_tokens WHERE name = 'desk-1' AND expires_at > now() + interval '89 days'"),
+            1);
+  StopFleet(f);
+}
+
 // ---- Every task type against cpesim, with the inventory checked ---------------------------------
 
 TEST_F(TasksE2e, EveryTaskTypeAgainstCpesimWithTheInventoryChecked) {

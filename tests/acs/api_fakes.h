@@ -270,12 +270,23 @@ class FakeDeviceAdmin final : public db::DeviceAdmin {
     if (it == inv_.tokens.end()) return NotFound("no token");
     return it->second;
   }
-  Result<std::vector<db::ApiToken>> ListTokens() override { return Internal("fake"); }
+  Result<std::vector<db::ApiToken>> ListTokens() override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("ListTokens")) return *e;
+    std::vector<db::ApiToken> out;
+    for (const auto& [s, t] : inv_.tokens) out.push_back(t);
+    std::sort(out.begin(), out.end(), [](const db::ApiToken& a, const db::ApiToken& b) { return a.name < b.name; });
+    return out;
+  }
   Status RevokeToken(const std::string& name, db::TimePoint now) override {
     std::lock_guard lock(inv_.mu);
+    bool found = false;
     for (auto& [s, t] : inv_.tokens) {
-      if (t.name == name) t.revoked_at = now;
+      if (t.name != name) continue;
+      found = true;
+      if (!t.revoked_at) t.revoked_at = now;
     }
+    if (!found) return NotFound("no token named " + name);
     return Status::Ok();
   }
   Status TouchToken(int64_t id, db::TimePoint now) override {

@@ -18,6 +18,8 @@
 #include "acs/server/api/rest_api.h"
 #include "acs/server/api/values.h"
 #include "acs/server/api_tokens.h"
+#include "acs/server/permissions.h"
+#include "acs/server/task_types.h"
 #include "tests/acs/api_fakes.h"
 
 namespace ruru::acs {
@@ -234,9 +236,11 @@ TEST(ApiTokens, NamesRolesAndLifetimes) {
   EXPECT_FALSE(ValidateApiTokenName("a b").ok());
   EXPECT_FALSE(ValidateApiTokenName(std::string(65, 'a')).ok());
   EXPECT_TRUE(ValidateApiTokenRole("admin").ok());
-  auto refused = ValidateApiTokenRole("helpdesk");
+  EXPECT_TRUE(ValidateApiTokenRole("helpdesk").ok());
+  EXPECT_TRUE(ValidateApiTokenRole("readonly").ok());
+  auto refused = ValidateApiTokenRole("root");
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message.find("only \"admin\""), std::string::npos);
+  EXPECT_NE(refused.error().message.find("roles: admin, helpdesk, security, firmware, noc, readonly"), std::string::npos);
   EXPECT_EQ(*ParseApiTokenLifetime("90d"), std::chrono::seconds(90 * 86400));
   EXPECT_EQ(*ParseApiTokenLifetime("12h"), std::chrono::seconds(12 * 3600));
   EXPECT_EQ(*ParseApiTokenLifetime("30m"), std::chrono::seconds(1800));
@@ -441,6 +445,135 @@ TEST_F(ApiTest, TokenStoreDownIs503AndNotCached) {
 TEST_F(ApiTest, UnknownRoleIsForbidden) {
   token_ = AddToken("viewer", "read-only");
   ExpectError(Get("/api/v1/devices"), 403, "forbidden");
+}
+
+// Every endpoint for every role: refused with 403 exactly when the permission table says so
+// (an allowed request may still fail for its input, never with 403).
+TEST_F(ApiTest, RoleEndpointMatrix) {
+  const std::vector<std::pair<std::string, std::string>> no_headers;
+  int allowed = 0, denied = 0;
+  for (Role role : AllRoles()) {
+    token_ = AddToken("matrix-" + std::string(ToString(role)), std::string(ToString(role)));
+    for (const api::RouteInfo& route : api::RouteTable()) {
+      if (!route.authenticated) continue;
+      std::string target = route.path;
+      for (const auto& [param, value] :
+           {std::pair<std::string, std::string>{"{id}", "1"}, {"{tag}", "t"}, {"{name}", "nobody"}}) {
+        if (auto at = target.find(param); at != std::string::npos) target.replace(at, param.size(), value);
+      }
+      const http::verb method = http::string_to_verb(route.method);
+      const bool body = method == http::verb::post || method == http::verb::patch ||
+                        (method == http::verb::delete_ && route.path == "/api/v1/tags/{tag}/devices");
+      HttpReply r = Send(method, target, body ? "{}" : "");
+      const std::string what = std::string(ToString(role)) + " " + route.method + " " + route.path;
+      if (Check(role, route.action, false).allowed()) {
+        EXPECT_NE(r.status, 403) << what << ": " << r.raw.body();
+        ++allowed;
+      } else {
+        ExpectError(r, 403, "forbidden");
+        EXPECT_NE(r.body["error"]["message"].get<std::string>().find(route.action), std::string::npos) << what;
+        ++denied;
+      }
+    }
+    // Creating a task also needs the task type's own permission.
+    for (const TaskTypeInfo& type : TaskTypes()) {
+      const std::string what = std::string(ToString(role)) + " creates " + std::string(type.name);
+      HttpReply r = Post("/api/v1/devices/1/tasks", json{{"type", type.name}, {"args", json::object()}});
+      const Decision route = Check(role, "tasks.create", false);
+      const Decision own = Check(role, type.action, false);
+      if (!route.allowed() || own.kind == Decision::Kind::kDenied) {
+        ExpectError(r, 403, "forbidden");
+        ++denied;
+      } else if (own.kind == Decision::Kind::kReasonRequired) {
+        ExpectError(r, 403, "reason_required");
+        HttpReply with = Send(http::verb::post, "/api/v1/devices/1/tasks",
+                              json{{"type", type.name}, {"args", json::object()}}.dump(), "application/json",
+                              {{"X-Ruru-Reason", "customer locked out, ticket 4711"}});
+        EXPECT_NE(with.status, 403) << what << " with a reason: " << with.raw.body();
+        ++denied;
+      } else {
+        EXPECT_NE(r.status, 403) << what << ": " << r.raw.body();
+        ++allowed;
+      }
+    }
+  }
+  EXPECT_GT(allowed, 50);
+  EXPECT_GT(denied, 50);
+}
+
+TEST_F(ApiTest, ReasonHeaderIsChecked) {
+  token_ = AddToken("desk", "helpdesk");
+  auto post = [&](const std::vector<std::pair<std::string, std::string>>& headers) {
+    return Send(http::verb::post, "/api/v1/devices/1/tasks", json{{"type", "factory_reset"}}.dump(), "application/json",
+                headers);
+  };
+  ExpectError(post({}), 403, "reason_required");
+  ExpectError(post({{"X-Ruru-Reason", "   "}}), 403, "reason_required");  // blank is no reason
+  ExpectError(post({{"X-Ruru-Reason", std::string(kMaxReasonBytes + 1, 'r')}}), 400, "invalid_argument");
+  ExpectError(post({{"X-Ruru-Reason", "a\tb"}}), 400, "invalid_argument");
+  ExpectError(post({{"X-Ruru-Reason", "one"}, {"X-Ruru-Reason", "two"}}), 400, "invalid_argument");
+  EXPECT_NE(post({{"X-Ruru-Reason", "ticket 4711"}}).status, 403);
+  // A role that is not in the table at all.
+  token_ = AddToken("viewer", "viewer");
+  ExpectError(Get("/api/v1/devices"), 403, "forbidden");
+}
+
+TEST_F(ApiTest, TokensThroughTheApi) {
+  // An admin creates a helpdesk token; it is shown once and works at once.
+  HttpReply created = Post("/api/v1/tokens", json{{"name", "desk-1"}, {"role", "helpdesk"}});
+  ASSERT_EQ(created.status, 201) << created.raw.body();
+  const std::string desk = created.body["token"];
+  EXPECT_TRUE(IsWellFormedApiToken(desk));
+  EXPECT_EQ(created.body["role"], "helpdesk");
+  EXPECT_EQ(created.body["state"], "active");
+  EXPECT_EQ(created.body["expires_at"], api::FormatTime(kT0 + config_.api.token_default_lifetime));
+  EXPECT_EQ(created.body["prefix"], ApiTokenPrefix(desk));
+  // Listed without its secret.
+  HttpReply list = Get("/api/v1/tokens");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.raw.body().find(desk), std::string::npos);
+  bool listed = false;
+  for (const json& t : list.body["items"]) listed = listed || t["name"] == "desk-1";
+  EXPECT_TRUE(listed);
+  // Input rules.
+  ExpectError(Post("/api/v1/tokens", json{{"name", "desk-1"}, {"role", "helpdesk"}}), 409, "token_name_taken");
+  ExpectError(Post("/api/v1/tokens", json{{"name", "x"}, {"role", "root"}}), 400, "invalid_argument");
+  ExpectError(Post("/api/v1/tokens", json{{"name", "a b"}, {"role", "noc"}}), 400, "invalid_argument");
+  ExpectError(Post("/api/v1/tokens", json{{"name", "y"}, {"role", "noc"}, {"expires_in", "400d"}}), 400,
+              "invalid_argument");
+  ExpectError(Post("/api/v1/tokens", json{{"name", "y"}, {"role", "noc"}, {"scope", "all"}}), 400, "invalid_argument");
+  ExpectError(Post("/api/v1/tokens", json{{"name", "y"}, {"role", 3}}), 400, "invalid_argument");
+  HttpReply week = Post("/api/v1/tokens", json{{"name", "week"}, {"role", "readonly"}, {"expires_in", "7d"}});
+  ASSERT_EQ(week.status, 201) << week.raw.body();
+  EXPECT_EQ(week.body["expires_at"], api::FormatTime(kT0 + 7 * 24h));
+
+  // The helpdesk token: who am I, and what may I do.
+  const std::string admin = token_;
+  token_ = desk;
+  HttpReply me = Get("/api/v1/me");
+  ASSERT_EQ(me.status, 200) << me.raw.body();
+  EXPECT_EQ(me.body["name"], "desk-1");
+  EXPECT_EQ(me.body["role"], "helpdesk");
+  std::set<std::string> actions;
+  for (const json& a : me.body["actions"]) actions.insert(a.get<std::string>());
+  EXPECT_TRUE(actions.count("tasks.create.reboot"));
+  EXPECT_FALSE(actions.count("tasks.create.transfer"));
+  EXPECT_FALSE(actions.count("tokens.write"));
+  ExpectError(Post("/api/v1/tokens", json{{"name", "mine"}, {"role", "admin"}}), 403, "forbidden");
+  ExpectError(Get("/api/v1/tokens"), 403, "forbidden");
+  HttpReply roles = Get("/api/v1/roles");
+  ASSERT_EQ(roles.status, 200);
+  EXPECT_EQ(roles.body["roles"].size(), AllRoles().size());
+  EXPECT_EQ(roles.body["permissions"].size(), Permissions().size());
+
+  // Revoked by the admin: refused once the cache entry is older than the TTL.
+  token_ = admin;
+  EXPECT_EQ(Send(http::verb::delete_, "/api/v1/tokens/desk-1").status, 204);
+  EXPECT_EQ(Send(http::verb::delete_, "/api/v1/tokens/desk-1").status, 204);  // idempotent
+  ExpectError(Send(http::verb::delete_, "/api/v1/tokens/nobody"), 404, "not_found");
+  clock_.Advance(config_.api.token_cache_ttl + 1s);
+  token_ = desk;
+  ExpectError(Get("/api/v1/me"), 401, "unauthorized");
 }
 
 TEST_F(ApiTest, OpenApiNeedsNoToken) {
@@ -1195,6 +1328,15 @@ TEST(OpenApi, RouteTableAndDocumentAgree) {
     if (op.contains("parameters")) collect(op["parameters"]);
     EXPECT_EQ(documented, std::set<std::string>(r.query.begin(), r.query.end())) << method << " " << r.path;
     EXPECT_TRUE(op.contains("responses")) << r.path;
+    // The permission it needs and the roles that have it: what permissions.h says.
+    EXPECT_EQ(op.value("x-ruru-action", ""), r.action) << method << " " << r.path;
+    std::vector<std::string> roles;
+    const Permission* permission = FindPermission(r.action);
+    ASSERT_NE(permission, nullptr) << r.action;
+    for (Role role : AllRoles()) {
+      if (permission->allowed.Contains(role)) roles.emplace_back(ToString(role));
+    }
+    EXPECT_EQ(op.value("x-ruru-roles", json::array()), json(roles)) << method << " " << r.path;
     if (r.authenticated) {
       EXPECT_TRUE(op["responses"].contains("401")) << method << " " << r.path;
     } else {

@@ -29,10 +29,6 @@ TokenAuthenticator::TokenAuthenticator(db::DeviceAdmin& admin, const Clock& cloc
                                        std::chrono::seconds ttl)
     : admin_(admin), clock_(clock), pool_(pool), ttl_(ttl) {}
 
-bool TokenAuthenticator::Allowed(const db::ApiToken& token, std::string_view /*action*/) {
-  return token.role == "admin";
-}
-
 size_t TokenAuthenticator::CacheSize() const {
   std::lock_guard lock(mu_);
   return cache_.size();

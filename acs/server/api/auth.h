@@ -1,4 +1,4 @@
-// Bearer-token authentication of REST API requests, and the one permission check.
+// Bearer-token authentication of REST API requests (permissions: acs/server/permissions.h).
 //
 // A token (api_tokens.h) is looked up by its SHA-256 through DeviceAdmin::FindToken, with an
 // in-memory cache of api.token_cache_ttl holding hits and misses alike, so a client hammering with
@@ -40,10 +40,6 @@ class TokenAuthenticator {
   // `authorization` is the Authorization header ("" when absent). Blocking lookups run on the
   // pool; the caller resumes on its own executor.
   asio::awaitable<AuthResult> Authenticate(std::string_view authorization);
-
-  // The one permission check: whether `token` may perform `action` (a route's action name). Only
-  // the "admin" role exists: it may do everything; any other role may do nothing.
-  static bool Allowed(const db::ApiToken& token, std::string_view action);
 
   size_t CacheSize() const;
 

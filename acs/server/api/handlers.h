@@ -38,7 +38,13 @@ struct Call {
   std::string media_type;                          // of the body ("" when none)
   nlohmann::json body;                             // the parsed JSON body (kJson), else null
   db::ApiToken token;                              // who asks
+  std::string reason;                              // X-Ruru-Reason ("" when none)
 };
+
+// The operator's reason for a change (header X-Ruru-Reason): printable, at most kMaxReasonBytes,
+// given at most once. Some actions need one for some roles (permissions.h); every change records it.
+Result<std::string> ReasonOf(const http::request<http::string_body>& req);
+
 
 struct Reply {
   http::status status = http::status::ok;
@@ -56,6 +62,10 @@ Reply BadRequest(std::string message);  // 400 invalid_argument
 // `conflict_code`, kUnavailable 503, kInternal 500. Messages of kUnavailable and kInternal (and
 // any that look like database text) are replaced by a generic one; the original is logged.
 Reply StoreErrorReply(const Error& error, std::string_view conflict_code = "conflict");
+
+// Whether the caller's role may perform `action`: nullopt when it may, else the 403 reply
+// ("forbidden", or "reason_required" when only the reason is missing).
+std::optional<Reply> Authorize(const Call& call, std::string_view action);
 
 // The dependencies and shared helpers the handlers use.
 class ApiCore {
@@ -75,7 +85,7 @@ using Handler = asio::awaitable<Reply> (*)(ApiCore& core, Call& call);
 struct Route {
   http::verb method;
   std::string_view pattern;                // "/api/v1/devices/{id}"
-  std::string_view action;                 // the permission it needs (auth.h Allowed)
+  std::string_view action;                 // the permission it needs (permissions.h)
   std::vector<std::string_view> query;     // accepted query parameters
   BodyKind body = BodyKind::kNone;
   bool authenticated = true;
@@ -115,5 +125,10 @@ asio::awaitable<Reply> GetFault(ApiCore& core, Call& call);
 asio::awaitable<Reply> DeleteFault(ApiCore& core, Call& call);
 asio::awaitable<Reply> DeleteFaults(ApiCore& core, Call& call);
 asio::awaitable<Reply> GetOpenApi(ApiCore& core, Call& call);
+asio::awaitable<Reply> GetMe(ApiCore& core, Call& call);
+asio::awaitable<Reply> GetRoles(ApiCore& core, Call& call);
+asio::awaitable<Reply> ListTokens(ApiCore& core, Call& call);
+asio::awaitable<Reply> CreateToken(ApiCore& core, Call& call);
+asio::awaitable<Reply> RevokeToken(ApiCore& core, Call& call);
 
 }  // namespace ruru::acs::api

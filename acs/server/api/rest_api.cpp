@@ -10,6 +10,7 @@
 #include "acs/server/api/auth.h"
 #include "acs/server/api/handlers.h"
 #include "acs/server/api/values.h"
+#include "acs/server/permissions.h"
 
 namespace ruru::acs::api {
 namespace {
@@ -144,6 +145,47 @@ Reply ErrorReply(http::status status, std::string_view code, std::string message
   r.error_code = std::string(code);
   r.body = Json{{"error", {{"code", code}, {"message", std::move(message)}}}};
   return r;
+}
+
+Result<std::string> ReasonOf(const http::request<http::string_body>& req) {
+  const size_t n = req.count("X-Ruru-Reason");
+  if (n == 0) return std::string();
+  if (n > 1) return InvalidArgument("X-Ruru-Reason: given more than once");
+  const auto value = req["X-Ruru-Reason"];
+  if (value.size() > kMaxReasonBytes) {
+    return InvalidArgument("X-Ruru-Reason: at most " + std::to_string(kMaxReasonBytes) + " bytes");
+  }
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) return InvalidArgument("X-Ruru-Reason: control characters are not allowed");
+  }
+  std::string reason(value.data(), value.size());
+  while (!reason.empty() && reason.back() == ' ') reason.pop_back();
+  size_t start = 0;
+  while (start < reason.size() && reason[start] == ' ') ++start;
+  return reason.substr(start);
+}
+
+std::optional<Reply> Authorize(const Call& call, std::string_view action) {
+  const std::optional<Role> role = ParseRole(call.token.role);
+  if (!role) {
+    return ErrorReply(http::status::forbidden, "forbidden",
+                      "the token's role '" + call.token.role.substr(0, 32) + "' is not a known role");
+  }
+  switch (Check(*role, action, !call.reason.empty()).kind) {
+    case Decision::Kind::kAllowed:
+      return std::nullopt;
+    case Decision::Kind::kReasonRequired:
+      return ErrorReply(http::status::forbidden, "reason_required",
+                        "role " + std::string(ToString(*role)) + " must give a reason for " + std::string(action) +
+                            " (header X-Ruru-Reason)");
+    case Decision::Kind::kUnknownAction:
+      spdlog::error("api: action '{}' is not in the permission table; refused", action);
+      break;
+    case Decision::Kind::kDenied:
+      break;
+  }
+  return ErrorReply(http::status::forbidden, "forbidden",
+                    "role " + std::string(ToString(*role)) + " may not do " + std::string(action));
 }
 
 Reply BadRequest(std::string message) { return ErrorReply(http::status::bad_request, "invalid_argument", std::move(message)); }
@@ -334,9 +376,11 @@ struct RestApi::Impl {
       co_return ErrorReply(http::status::not_found, "not_found", "no such endpoint");
     }
     const Route& route = *match.route;
-    if (route.authenticated && !TokenAuthenticator::Allowed(call.token, route.action)) {
-      co_return ErrorReply(http::status::forbidden, "forbidden",
-                           "the token's role may not do " + std::string(route.action));
+    auto reason = ReasonOf(req);
+    if (!reason.ok()) co_return BadRequest(reason.error().message);
+    call.reason = std::move(*reason);
+    if (route.authenticated) {
+      if (auto refused = Authorize(call, route.action)) co_return std::move(*refused);
     }
     if (match.error) co_return BadRequest(match.error->message);
     call.path_params = std::move(match.params);

@@ -33,6 +33,12 @@ const std::vector<Route>& Routes() {
       {V::delete_, "/api/v1/faults", "faults.delete", {"device"}, B::kNone, true, &DeleteFaults},
       {V::get, "/api/v1/faults/{id}", "faults.read", {}, B::kNone, true, &GetFault},
       {V::delete_, "/api/v1/faults/{id}", "faults.delete", {}, B::kNone, true, &DeleteFault},
+
+      {V::get, "/api/v1/me", "self.read", {}, B::kNone, true, &GetMe},
+      {V::get, "/api/v1/roles", "roles.read", {}, B::kNone, true, &GetRoles},
+      {V::get, "/api/v1/tokens", "tokens.read", {}, B::kNone, true, &ListTokens},
+      {V::post, "/api/v1/tokens", "tokens.write", {}, B::kJson, true, &CreateToken},
+      {V::delete_, "/api/v1/tokens/{name}", "tokens.write", {}, B::kNone, true, &RevokeToken},
   };
   return routes;
 }

@@ -1,0 +1,150 @@
+// `acsctl whoami`, `acsctl roles` and `acsctl tokens list|create|revoke` (GET /me, GET /roles,
+// GET/POST /tokens, DELETE /tokens/{name}).
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "acs/acsctl/api_command.h"
+
+namespace ruru::acsctl {
+namespace {
+
+std::string Joined(const Json& array) {
+  std::string out;
+  if (!array.is_array()) return out;
+  for (const Json& v : array) out += (out.empty() ? "" : ",") + Text(v);
+  return out.empty() ? "-" : out;
+}
+
+CliStatus RunWhoami(ApiClient& client, const ApiCommandOptions& o) {
+  auto r = client.Get(std::string(kApiPrefix) + "/me");
+  if (!r) return r.failure();
+  if (o.json) {
+    PrintRawJson(r->body);
+    return {};
+  }
+  const auto now = std::chrono::system_clock::now();
+  const std::string expires = Str(r->json, "expires_at");
+  PrintFields(std::cout, {{"token", Str(r->json, "name")},
+                          {"role", Str(r->json, "role")},
+                          {"prefix", Str(r->json, "prefix")},
+                          {"expires", expires.empty() ? "never" : TimeWithAge(expires, now)},
+                          {"may", Joined(Field(r->json, "actions"))}});
+  return {};
+}
+
+CliStatus RunRoles(ApiClient& client, const ApiCommandOptions& o) {
+  auto r = client.Get(std::string(kApiPrefix) + "/roles");
+  if (!r) return r.failure();
+  if (o.json) {
+    PrintRawJson(r->body);
+    return {};
+  }
+  Table roles({"ROLE", "SUMMARY"});
+  for (const Json& role : Field(r->json, "roles")) roles.Add({Str(role, "name"), Str(role, "summary")});
+  roles.Print(std::cout);
+  std::cout << "\n";
+  Table permissions({"ACTION", "ROLES", "REASON REQUIRED", "DESCRIPTION"});
+  for (const Json& p : Field(r->json, "permissions")) {
+    const std::string reason = Joined(Field(p, "reason_required"));
+    permissions.Add({Str(p, "action"), Joined(Field(p, "roles")), reason, Str(p, "description")});
+  }
+  permissions.Print(std::cout);
+  return {};
+}
+
+CliStatus RunTokenList(ApiClient& client, const ApiCommandOptions& o) {
+  auto list = GetList(client, std::string(kApiPrefix) + "/tokens", {}, false);
+  if (!list) return list.failure();
+  if (o.json) {
+    PrintListJson(*list);
+    return {};
+  }
+  const auto now = std::chrono::system_clock::now();
+  Table table({"NAME", "ROLE", "PREFIX", "STATE", "EXPIRES", "LAST USED"});
+  for (const Json& t : list->items) {
+    const std::string expires = Str(t, "expires_at"), used = Str(t, "last_used_at");
+    table.Add({Str(t, "name"), Str(t, "role"), Str(t, "prefix"), Str(t, "state"),
+               expires.empty() ? "never" : Relative(expires, now), used.empty() ? "never" : Relative(used, now)});
+  }
+  if (table.empty()) {
+    std::cerr << "no tokens\n";
+  } else {
+    table.Print(std::cout);
+  }
+  return {};
+}
+
+struct TokenCreateOptions {
+  ApiCommandOptions api;
+  std::string name, role, expires_in;
+};
+
+CliStatus RunTokenCreate(ApiClient& client, const TokenCreateOptions& o) {
+  Json body{{"name", o.name}, {"role", o.role}};
+  if (!o.expires_in.empty()) body["expires_in"] = o.expires_in;
+  auto r = client.SendJson("POST", std::string(kApiPrefix) + "/tokens", body);
+  if (!r) return r.failure();
+  if (o.api.json) {
+    PrintRawJson(r->body);
+    return {};
+  }
+  // The token on stdout alone (so it can be piped into a file); what it is on stderr.
+  std::cout << Str(r->json, "token") << "\n";
+  std::cerr << "created API token '" << Str(r->json, "name") << "' (role " << Str(r->json, "role") << ", prefix "
+            << Str(r->json, "prefix") << ", expires " << Str(r->json, "expires_at") << "); it is shown only now\n";
+  return {};
+}
+
+struct TokenRevokeOptions {
+  ApiCommandOptions api;
+  std::string name;
+};
+
+CliStatus RunTokenRevoke(ApiClient& client, const TokenRevokeOptions& o) {
+  ApiRequest request;
+  request.method = "DELETE";
+  request.path = std::string(kApiPrefix) + "/tokens/" + UrlEscape(o.name);
+  auto r = client.Send(request);
+  if (!r) return r.failure();
+  std::cout << "token '" << o.name << "' revoked (it stops working within acsd's api.token_cache_ttl)\n";
+  return {};
+}
+
+}  // namespace
+
+void AddAccessCommands(CLI::App& app) {
+  auto w = std::make_shared<ApiCommandOptions>();
+  CLI::App* whoami = app.add_subcommand("whoami", "Show this token's name, role and what it may do");
+  AddApiOptions(whoami, w.get());
+  whoami->callback([w] { RunApiCommand(*w, [&](ApiClient& c) { return RunWhoami(c, *w); }); });
+
+  auto ro = std::make_shared<ApiCommandOptions>();
+  CLI::App* roles = app.add_subcommand("roles", "Show the roles and the permission table acsd enforces");
+  AddApiOptions(roles, ro.get());
+  roles->callback([ro] { RunApiCommand(*ro, [&](ApiClient& c) { return RunRoles(c, *ro); }); });
+
+  CLI::App* tokens = app.add_subcommand("tokens", "List, create and revoke API tokens (admin)");
+  tokens->require_subcommand(1);
+  auto l = std::make_shared<ApiCommandOptions>();
+  CLI::App* list = tokens->add_subcommand("list", "List tokens (never their secrets)");
+  AddApiOptions(list, l.get());
+  list->callback([l] { RunApiCommand(*l, [&](ApiClient& c) { return RunTokenList(c, *l); }); });
+
+  auto c = std::make_shared<TokenCreateOptions>();
+  CLI::App* create = tokens->add_subcommand("create", "Create a token; it is printed once on stdout");
+  create->add_option("--name", c->name, "Unique name (letters, digits, _ . @ : -)")->required();
+  create->add_option("--role", c->role, "admin, helpdesk, security, firmware, noc or readonly")->required();
+  create->add_option("--expires-in", c->expires_in,
+                     "Lifetime, e.g. 30d, 12h (default: acsd's api.token_default_lifetime)");
+  AddApiOptions(create, &c->api);
+  create->callback([c] { RunApiCommand(c->api, [&](ApiClient& cl) { return RunTokenCreate(cl, *c); }); });
+
+  auto v = std::make_shared<TokenRevokeOptions>();
+  CLI::App* revoke = tokens->add_subcommand("revoke", "Revoke a token by name");
+  revoke->add_option("NAME", v->name, "The token's name")->required();
+  AddApiOptions(revoke, &v->api);
+  revoke->callback([v] { RunApiCommand(v->api, [&](ApiClient& cl) { return RunTokenRevoke(cl, *v); }); });
+}
+
+}  // namespace ruru::acsctl
