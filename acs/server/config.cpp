@@ -260,6 +260,9 @@ const std::vector<Field>& Fields() {
                     &Config::api, &P::token_default_lifetime));
     f.push_back(Dur("api.token_max_lifetime", "longest lifetime of a token created through the API", &Config::api,
                     &P::token_max_lifetime));
+    f.push_back(Num("api.rate_limit_per_second", "requests per token and second, sustained, per node (0: no limit)",
+                    &Config::api, &P::rate_limit_per_second));
+    f.push_back(Num("api.rate_limit_burst", "requests per token at once", &Config::api, &P::rate_limit_burst));
     f.push_back(Str("log.level", "trace, debug, info, warn or error", &Config::log, &L::level));
     return f;
   }();
@@ -419,6 +422,9 @@ Status Validate(const Config& c) {
   }
   if (c.api.max_body_bytes < 1024 || c.api.max_bulk_devices == 0) {
     return InvalidArgument("api.max_body_bytes must be >= 1024 and api.max_bulk_devices > 0");
+  }
+  if (c.api.rate_limit_per_second > 0 && c.api.rate_limit_burst == 0) {
+    return InvalidArgument("api.rate_limit_burst must be > 0 when api.rate_limit_per_second is set");
   }
   if (c.api.token_default_lifetime.count() <= 0 || c.api.token_max_lifetime < c.api.token_default_lifetime) {
     return InvalidArgument("api: token_default_lifetime must be > 0 and <= token_max_lifetime");

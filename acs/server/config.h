@@ -111,6 +111,8 @@ struct ApiConfig {
   size_t max_bulk_devices = 100000;         // devices one bulk tag call may change
   std::chrono::seconds token_default_lifetime{90 * 86400};  // POST /tokens without expires_in
   std::chrono::seconds token_max_lifetime{365 * 86400};     // longest expires_in through the API
+  size_t rate_limit_per_second = 50;        // requests per token and second, sustained (0: no limit)
+  size_t rate_limit_burst = 200;            // requests per token at once
 };
 
 struct LogConfig {

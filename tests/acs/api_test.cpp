@@ -15,6 +15,7 @@
 
 #include "acs/server/admin_server.h"
 #include "acs/server/api/mapping.h"
+#include "acs/server/api/rate_limit.h"
 #include "acs/server/api/rest_api.h"
 #include "acs/server/api/values.h"
 #include "acs/server/api_tokens.h"
@@ -574,6 +575,49 @@ TEST_F(ApiTest, TokensThroughTheApi) {
   clock_.Advance(config_.api.token_cache_ttl + 1s);
   token_ = desk;
   ExpectError(Get("/api/v1/me"), 401, "unauthorized");
+}
+
+TEST(RateLimit, TokenBucketRefillsAndForgetsTheLeastRecentlyUsed) {
+  TestClock clock(kT0);
+  api::TokenRateLimiter limiter(clock, 2, 3);  // 2 per second, 3 at once
+  std::chrono::seconds retry{0};
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Allow(1, &retry)) << i;
+  EXPECT_FALSE(limiter.Allow(1, &retry));
+  EXPECT_EQ(retry, 1s);
+  EXPECT_TRUE(limiter.Allow(2, &retry));  // another token has its own bucket
+  clock.Advance(500ms);                   // one request refilled
+  EXPECT_TRUE(limiter.Allow(1, &retry));
+  EXPECT_FALSE(limiter.Allow(1, &retry));
+  clock.Advance(1h);                       // never more than the burst
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Allow(1, &retry)) << i;
+  EXPECT_FALSE(limiter.Allow(1, &retry));
+
+  api::TokenRateLimiter off(clock, 0, 0);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(off.Allow(1, &retry));
+
+  api::TokenRateLimiter many(clock, 1, 1);
+  for (int64_t id = 0; id < static_cast<int64_t>(api::TokenRateLimiter::kMaxTokens) + 10; ++id) many.Allow(id, &retry);
+  EXPECT_EQ(many.Size(), api::TokenRateLimiter::kMaxTokens);
+  EXPECT_TRUE(many.Allow(0, &retry));  // forgotten (least recently used): a full bucket again
+}
+
+TEST_F(ApiTest, RateLimitPerTokenIs429WithRetryAfter) {
+  config_.api.rate_limit_per_second = 1;
+  config_.api.rate_limit_burst = 2;
+  EXPECT_EQ(Get("/api/v1/me").status, 200);
+  EXPECT_EQ(Get("/api/v1/me").status, 200);
+  HttpReply limited = Get("/api/v1/me");
+  ExpectError(limited, 429, "rate_limited");
+  EXPECT_EQ(limited.header("Retry-After"), "1");
+  const std::string first = token_;
+  token_ = AddToken("other", "readonly");  // its own bucket
+  EXPECT_EQ(Get("/api/v1/me").status, 200);
+  token_ = first;
+  clock_.Advance(1s);
+  EXPECT_EQ(Get("/api/v1/me").status, 200);
+  ExpectError(Get("/api/v1/me"), 429, "rate_limited");
+  // Refused before any work: a limited POST creates nothing.
+  ExpectError(Post("/api/v1/devices/1/tasks", json{{"type", "reboot"}}), 429, "rate_limited");
 }
 
 TEST_F(ApiTest, OpenApiNeedsNoToken) {
@@ -1339,6 +1383,7 @@ TEST(OpenApi, RouteTableAndDocumentAgree) {
     EXPECT_EQ(op.value("x-ruru-roles", json::array()), json(roles)) << method << " " << r.path;
     if (r.authenticated) {
       EXPECT_TRUE(op["responses"].contains("401")) << method << " " << r.path;
+      EXPECT_TRUE(op["responses"].contains("429")) << method << " " << r.path;
     } else {
       EXPECT_EQ(op["security"], json::array()) << r.path;
     }

@@ -9,6 +9,7 @@
 
 #include "acs/server/api/auth.h"
 #include "acs/server/api/handlers.h"
+#include "acs/server/api/rate_limit.h"
 #include "acs/server/api/values.h"
 #include "acs/server/permissions.h"
 
@@ -231,6 +232,8 @@ struct RestApi::Impl {
   explicit Impl(ApiDeps d)
       : core(d),
         auth(*d.admin, *d.clock, *d.pool, d.config->api.token_cache_ttl),
+        limiter(*d.clock, static_cast<double>(d.config->api.rate_limit_per_second),
+                static_cast<double>(d.config->api.rate_limit_burst)),
         metrics(*d.metrics) {
     for (const Route& r : Routes()) Histogram(r.pattern);
     Histogram("other");
@@ -238,6 +241,7 @@ struct RestApi::Impl {
 
   ApiCore core;
   TokenAuthenticator auth;
+  TokenRateLimiter limiter;
   MetricsRegistry& metrics;
   std::mutex mu;  // guards the metric caches
   std::map<std::pair<std::string, unsigned>, Counter*> counters;
@@ -365,6 +369,15 @@ struct RestApi::Impl {
       if (who.kind != AuthResult::Kind::kOk) co_return ErrorReply(http::status::unauthorized, "unauthorized", who.reason);
       call.token = std::move(who.token);
       token_name = call.token.name;
+      std::chrono::seconds retry_after{0};
+      if (!limiter.Allow(call.token.id, &retry_after)) {
+        Reply r = ErrorReply(http::status::too_many_requests, "rate_limited",
+                             "too many requests for this token: at most " +
+                                 std::to_string(core.config().rate_limit_per_second) + " per second (burst " +
+                                 std::to_string(core.config().rate_limit_burst) + ")");
+        r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+        co_return r;
+      }
     }
     if (match.route == nullptr) {
       if (!match.allow.empty()) {
