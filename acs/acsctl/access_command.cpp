@@ -1,5 +1,5 @@
-// `acsctl whoami`, `acsctl roles` and `acsctl tokens list|create|revoke` (GET /me, GET /roles,
-// GET/POST /tokens, DELETE /tokens/{name}).
+// `acsctl whoami`, `acsctl roles`, `acsctl tokens list|create|revoke` and `acsctl audit` (GET /me,
+// GET /roles, GET/POST /tokens, DELETE /tokens/{name}, GET /audit).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -111,9 +111,58 @@ CliStatus RunTokenRevoke(ApiClient& client, const TokenRevokeOptions& o) {
   return {};
 }
 
+struct AuditOptions {
+  ApiCommandOptions api;
+  std::string since, until, actor, action, device, result;
+  int limit = 0;
+  bool all = false;
+};
+
+CliStatus RunAudit(ApiClient& client, const AuditOptions& o) {
+  QueryParams query = {
+      {"since", o.since}, {"until", o.until}, {"actor", o.actor}, {"action", o.action}, {"result", o.result}};
+  if (!o.device.empty()) {
+    auto id = ResolveDevice(client, o.device);
+    if (!id) return id.failure();
+    query.emplace_back("device", std::to_string(*id));
+  }
+  if (o.limit > 0) query.emplace_back("limit", std::to_string(o.limit));
+  auto list = GetList(client, std::string(kApiPrefix) + "/audit", query, o.all);
+  if (!list) return list.failure();
+  if (o.api.json) {
+    PrintListJson(*list);
+    return {};
+  }
+  Table table({"ID", "AT", "ACTOR", "ROLE", "ACTION", "TARGET", "RESULT", "REASON"});
+  for (const Json& e : list->items) {
+    table.Add({Text(Field(e, "id")), Str(e, "at"), Str(e, "actor"), Str(e, "role"), Str(e, "action"), Str(e, "target"),
+               Str(e, "result"), Str(e, "reason")});
+  }
+  if (table.empty()) {
+    std::cerr << "no audit entries\n";
+  } else {
+    table.Print(std::cout);
+  }
+  if (!list->next_cursor.is_null()) std::cerr << "more entries: add --all (or a larger --limit, at most 1000)\n";
+  return {};
+}
+
 }  // namespace
 
 void AddAccessCommands(CLI::App& app) {
+  auto a = std::make_shared<AuditOptions>();
+  CLI::App* audit = app.add_subcommand("audit", "Show the audit log: every state-changing call, newest first");
+  audit->add_option("--since", a->since, "At or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z)");
+  audit->add_option("--until", a->until, "Before this time (RFC 3339)");
+  audit->add_option("--actor", a->actor, "Token name");
+  audit->add_option("--action", a->action, "An action, or a prefix ending in '.' (tasks.create.)");
+  audit->add_option("--device", a->device, "Id, serial number, or OUI-ProductClass-Serial");
+  audit->add_option("--result", a->result, "ok, an error code, or denied");
+  audit->add_option("--limit", a->limit, "Entries per page (1..1000)")->check(CLI::Range(1, 1000));
+  audit->add_flag("--all", a->all, "Every page (follows next_cursor)");
+  AddApiOptions(audit, &a->api);
+  audit->callback([a] { RunApiCommand(a->api, [&](ApiClient& c) { return RunAudit(c, *a); }); });
+
   auto w = std::make_shared<ApiCommandOptions>();
   CLI::App* whoami = app.add_subcommand("whoami", "Show this token's name, role and what it may do");
   AddApiOptions(whoami, w.get());

@@ -147,6 +147,6 @@ std::optional<int64_t> ParseDurationSeconds(const std::string& text);
 void AddDevicesCommands(CLI::App& app);
 void AddTaskCommands(CLI::App& app);  // task, get, set, refresh, reboot
 void AddTagsCommands(CLI::App& app);  // tags, faults
-void AddAccessCommands(CLI::App& app);  // whoami, roles, tokens
+void AddAccessCommands(CLI::App& app);  // whoami, roles, tokens, audit
 
 }  // namespace ruru::acsctl

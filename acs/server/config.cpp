@@ -207,6 +207,9 @@ const std::vector<Field>& Fields() {
                     &Config::database, &D::duplicate_window));
     f.push_back(Num("database.event_retention_days", "inform events kept this many days", &Config::database,
                     &D::event_retention_days));
+    f.push_back(Num("database.audit_retention_days",
+                    "audit log kept at least this many days (whole months are dropped after it)", &Config::database,
+                    &D::audit_retention_days));
     f.push_back(Dur("database.statement_timeout", "per statement", &Config::database, &D::statement_timeout));
     f.push_back(Str("admin.listen", "address:port of /metrics, /healthz, /readyz and the REST API", &Config::admin,
                     &A::listen));

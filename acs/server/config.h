@@ -62,6 +62,7 @@ struct DatabaseConfig {
   size_t batch_queue = 100000;              // queued informs beyond this get 503
   std::chrono::seconds duplicate_window{60};  // same DeviceId from two peers within this: suspected duplicate
   int event_retention_days = 30;            // inform events kept this long
+  int audit_retention_days = 400;           // audit log kept this long (whole months are dropped)
   std::chrono::milliseconds statement_timeout{10000};
 };
 

@@ -192,6 +192,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   // call (a bulk tag of 100,000 devices) never holds up the CWMP sessions' lookups.
   asio::thread_pool api_pool(2);
   std::unique_ptr<db::DeviceAdmin> device_admin = db::pg::OpenDeviceAdmin(pg);
+  std::unique_ptr<db::AuditStore> audit = db::pg::OpenAuditStore(pg);
   api::ApiDeps api_deps;
   api_deps.config = &config;
   api_deps.devices = devices.get();
@@ -201,6 +202,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   api_deps.clock = &clock;
   api_deps.pool = &api_pool;
   api_deps.metrics = &metrics;
+  api_deps.audit = audit.get();
   auto rest_api = std::make_shared<api::RestApi>(api_deps);
   AdminServer admin(ioc, config.admin.listen, metrics, [&]() -> std::string {
     if (draining) return "draining";
@@ -247,12 +249,25 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   };
   schedule_ping();
 
+  // The audit log's monthly partitions: the coming ones made, the expired ones dropped; at start
+  // and hourly (idempotent).
+  auto maintain_audit = [&, store = audit.get()] {
+    auto dropped = store->MaintainPartitions(clock.Now(), std::chrono::hours(24) * config.database.audit_retention_days);
+    if (!dropped.ok()) {
+      log->warn("audit log partitions: {}", dropped.error().message);
+    } else if (*dropped > 0) {
+      log->info("audit log: {} monthly partitions past database.audit_retention_days dropped", *dropped);
+    }
+  };
+  asio::post(db_pool, maintain_audit);
+
   // Retention of inform events: hourly, in bounded chunks.
   asio::steady_timer prune_timer(ioc);
   std::function<void()> schedule_prune = [&] {
     prune_timer.expires_after(std::chrono::minutes(60));
     prune_timer.async_wait([&](beast::error_code ec) {
       if (ec || stopping) return;
+      asio::post(db_pool, maintain_audit);
       asio::post(db_pool, [&, dev] {
         const auto before = clock.Now() - std::chrono::hours(24) * config.database.event_retention_days;
         for (int i = 0; i < 100; ++i) {

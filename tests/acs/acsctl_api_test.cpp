@@ -1194,4 +1194,32 @@ TEST_F(AcsctlApi, TokensWhoamiAndRoles) {
   EXPECT_EQ(Run(server, {"tokens", "create", "--name", "x"}).exit_code, 2);  // --role missing
 }
 
+TEST_F(AcsctlApi, AuditListsWithFilters) {
+  TestHttpServer server([](const RecordedRequest&) {
+    return Json(200, Page(json::array({{{"id", 9},
+                                        {"at", "2026-12-03T10:00:00Z"},
+                                        {"actor", "desk-1"},
+                                        {"role", "helpdesk"},
+                                        {"action", "tasks.create.factory_reset"},
+                                        {"target", "device:42"},
+                                        {"result", "reason_required"},
+                                        {"reason", ""}}})));
+  });
+  Outcome o = Run(server, {"audit", "--actor", "desk-1", "--action", "tasks.create.", "--result", "denied", "--since",
+                           "2026-12-01T00:00:00Z", "--limit", "10"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("tasks.create.factory_reset"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("reason_required"), std::string::npos) << o.out;
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const Target t = ParseTarget(requests[0].target);
+  EXPECT_EQ(t.path, "/api/v1/audit");
+  EXPECT_EQ(t.query.at("actor"), "desk-1");
+  EXPECT_EQ(t.query.at("action"), "tasks.create.");
+  EXPECT_EQ(t.query.at("result"), "denied");
+  EXPECT_EQ(t.query.at("since"), "2026-12-01T00:00:00Z");
+  EXPECT_EQ(t.query.at("limit"), "10");
+  EXPECT_EQ(t.query.count("until"), 0u);
+}
+
 }  // namespace

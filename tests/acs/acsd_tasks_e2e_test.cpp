@@ -435,7 +435,20 @@ TEST_F(TasksE2e, HelpdeskTokenRebootsButMayNotPushFirmware) {
   EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE type = 'factory_reset'"), 1);
   EXPECT_EQ(Api("GET", "/api/v1/tokens").status, 403);
 
+  // Each of those calls is in the audit log, with its result and reason.
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'desk-1'"), 4);  // reboot, download, 2 resets
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'desk-1' AND action = 'tasks.create.transfer'"
+                  " AND result = 'forbidden' AND status = 403 AND device_id = " + std::to_string(id)),
+            1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'desk-1' AND action = 'tasks.create.factory_reset'"
+                  " AND result = 'ok' AND reason = 'ticket 4711'"),
+            1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'desk-1' AND result = 'reason_required'"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'desk-1' AND action = 'tokens.read'"), 0);  // a read
+
   token_ = admin;
+  const json audit = ApiJson("GET", "/api/v1/audit?actor=desk-1&result=denied", nullptr, 200);
+  EXPECT_EQ(audit["items"].size(), 2u) << audit.dump();
   EXPECT_EQ(Api("DELETE", "/api/v1/tokens/desk-1").status, 204);
   EXPECT_EQ(COUNT("SELECT count(*) FROM api_tokens WHERE name = 'desk-1' AND revoked_at IS NOT NULL"), 1);
   EXPECT_EQ(COUNT("SELECT count(*) FROM api_tokens WHERE name = 'desk-1' AND expires_at > now() + interval '89 days'"),

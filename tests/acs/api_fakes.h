@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "acs/server/task_service.h"
+#include "db/audit_store.h"
 #include "db/device_admin.h"
 #include "db/inventory.h"
 #include "db/task_store.h"
@@ -29,6 +30,7 @@ struct Inventory {
   std::map<int64_t, db::StoredFault> faults;
   std::map<int64_t, db::Task> tasks;
   std::map<std::string, db::ApiToken> tokens;  // by sha256
+  std::vector<db::AuditEntry> audit;           // oldest first
   std::map<std::string, Error> fail;           // method name -> error returned
   int64_t next_task = 1;
 
@@ -310,6 +312,37 @@ class FakeDeviceAdmin final : public db::DeviceAdmin {
     d.tags.erase(it);
     return 1;
   }
+  Inventory& inv_;
+};
+
+class FakeAuditStore final : public db::AuditStore {
+ public:
+  explicit FakeAuditStore(Inventory& inv) : inv_(inv) {}
+  Result<int64_t> Append(const db::AuditEntry& entry) override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("Append")) return *e;
+    db::AuditEntry e = entry;
+    e.id = static_cast<int64_t>(inv_.audit.size()) + 1;
+    inv_.audit.push_back(e);
+    return e.id;
+  }
+  Result<std::vector<db::AuditEntry>> Find(const db::AuditQuery& q) override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("FindAudit")) return *e;
+    std::vector<db::AuditEntry> out;
+    for (auto it = inv_.audit.rbegin(); it != inv_.audit.rend() && static_cast<int>(out.size()) < q.limit; ++it) {
+      if (q.before_id != 0 && it->id >= q.before_id) continue;
+      if (!q.actor.empty() && it->actor != q.actor) continue;
+      if (!q.action.empty() && it->action != q.action) continue;
+      if (q.device_id && it->device_id != q.device_id) continue;
+      if (!q.result.empty() && it->result != q.result) continue;
+      out.push_back(*it);
+    }
+    return out;
+  }
+  Result<int> MaintainPartitions(db::TimePoint, std::chrono::hours) override { return 0; }
+
+ private:
   Inventory& inv_;
 };
 

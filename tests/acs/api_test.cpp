@@ -132,6 +132,7 @@ class ApiTest : public ::testing::Test {
     deps.clock = &clock_;
     deps.pool = &pool_;
     deps.metrics = &metrics_;
+    deps.audit = &audit_;
     api_ = std::make_shared<api::RestApi>(deps);
     server_ = std::make_unique<AdminServer>(ioc_, "127.0.0.1:0", metrics_, [] { return std::string(); }, api_);
     ASSERT_TRUE(server_->Listen().ok());
@@ -190,6 +191,7 @@ class ApiTest : public ::testing::Test {
   testing::FakeDeviceStore devices_;
   testing::FakeDeviceAdmin admin_;
   testing::FakeTaskStore tasks_;
+  testing::FakeAuditStore audit_{inv_};
   testing::FakeTaskService service_;
   MetricsRegistry metrics_;
   asio::thread_pool pool_{1};
@@ -618,6 +620,90 @@ TEST_F(ApiTest, RateLimitPerTokenIs429WithRetryAfter) {
   ExpectError(Get("/api/v1/me"), 429, "rate_limited");
   // Refused before any work: a limited POST creates nothing.
   ExpectError(Post("/api/v1/devices/1/tasks", json{{"type", "reboot"}}), 429, "rate_limited");
+}
+
+// Every call of a state-changing action is audited once, allowed or refused; reads are not;
+// secrets never reach the log.
+TEST_F(ApiTest, StateChangingCallsAreAuditedWithSecretsRedacted) {
+  AddDevice(1, "S1");
+  token_ = AddToken("desk-1", "helpdesk");
+  EXPECT_EQ(Get("/api/v1/devices/1").status, 200);  // a read: not audited
+  EXPECT_EQ(Send(http::verb::post, "/api/v1/devices/1/tasks", json{{"type", "reboot"}}.dump(), "application/json",
+                 {{"X-Ruru-Reason", "customer call 77"}})
+                .status,
+            201);
+  HttpReply denied = Post("/api/v1/devices/1/tasks",
+                          json{{"type", "set_parameter_values"},
+                               {"args", {{"parameters", {{{"name", "Device.WiFi.AccessPoint.1.Security.KeyPassphrase"},
+                                                          {"value", "hunter2"}}}}}}});
+  ExpectError(denied, 403, "forbidden");
+  ExpectError(Post("/api/v1/devices/1/tasks", json{{"type", "factory_reset"}}), 403, "reason_required");
+  token_ = AddToken("ops-2", "admin");
+  HttpReply made = Post("/api/v1/tokens", json{{"name", "ci"}, {"role", "readonly"}});
+  ASSERT_EQ(made.status, 201);
+  const std::string secret = made.body["token"];
+  HttpReply download = Post("/api/v1/devices/1/tasks",
+                            json{{"type", "download"},
+                                 {"args",
+                                  {{"file_type", "1 Firmware Upgrade Image"},
+                                   {"url", "http://fw.example/x.img"},
+                                   {"username", "fw"},
+                                   {"password", "s3cret-pw"}}}});
+  EXPECT_NE(download.status, 403) << download.raw.body();  // allowed (the fake service may refuse its args)
+
+  std::vector<db::AuditEntry> log;
+  {
+    std::lock_guard lock(inv_.mu);
+    log = inv_.audit;
+  }
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[0].actor, "desk-1");
+  EXPECT_EQ(log[0].role, "helpdesk");
+  EXPECT_EQ(log[0].action, "tasks.create.reboot");
+  EXPECT_EQ(log[0].target, "device:1");
+  EXPECT_EQ(log[0].device_id, 1);
+  EXPECT_EQ(log[0].reason, "customer call 77");
+  EXPECT_EQ(log[0].result, "ok");
+  EXPECT_EQ(log[0].status, 201);
+  EXPECT_FALSE(log[0].request_id.empty());
+  EXPECT_EQ(log[1].action, "tasks.create.configure");
+  EXPECT_EQ(log[1].result, "forbidden");
+  EXPECT_EQ(log[1].status, 403);
+  EXPECT_EQ(log[2].action, "tasks.create.factory_reset");
+  EXPECT_EQ(log[2].result, "reason_required");
+  EXPECT_EQ(log[3].action, "tokens.write");
+  EXPECT_EQ(log[3].target, "token:ci");
+  EXPECT_EQ(log[4].action, "tasks.create.transfer");
+  for (const db::AuditEntry& e : log) {
+    for (const std::string& secret_text : {std::string("hunter2"), std::string("s3cret-pw"), secret}) {
+      EXPECT_EQ(e.params_json.find(secret_text), std::string::npos) << e.action << ": " << e.params_json;
+    }
+  }
+  EXPECT_NE(log[4].params_json.find("http://fw.example/x.img"), std::string::npos) << log[4].params_json;
+  EXPECT_NE(log[1].params_json.find("KeyPassphrase"), std::string::npos) << log[1].params_json;
+
+  // Read back through the API (admin may; helpdesk may not).
+  HttpReply page = Get("/api/v1/audit?actor=desk-1&limit=2");
+  ASSERT_EQ(page.status, 200) << page.raw.body();
+  ASSERT_EQ(page.body["items"].size(), 2u);
+  EXPECT_EQ(page.body["items"][0]["action"], "tasks.create.factory_reset");  // newest first
+  EXPECT_FALSE(page.body["next_cursor"].is_null());
+  HttpReply rest = Get("/api/v1/audit?actor=desk-1&limit=2&cursor=" + page.body["next_cursor"].get<std::string>());
+  ASSERT_EQ(rest.status, 200);
+  ASSERT_EQ(rest.body["items"].size(), 1u);
+  EXPECT_EQ(rest.body["items"][0]["reason"], "customer call 77");
+  EXPECT_EQ(rest.body["items"][0]["params"]["body"]["type"], "reboot");
+  ExpectError(Get("/api/v1/audit?since=yesterday"), 400, "invalid_argument");
+  ExpectError(Get("/api/v1/audit?device=x"), 400, "invalid_argument");
+  token_ = AddToken("desk-2", "helpdesk");
+  ExpectError(Get("/api/v1/audit"), 403, "forbidden");
+}
+
+TEST_F(ApiTest, AuditStoreDownStillAnswersAndIsCounted) {
+  AddDevice(1, "S1");
+  inv_.fail["Append"] = Unavailable("connection refused");
+  EXPECT_EQ(Post("/api/v1/devices/1/tasks", json{{"type", "reboot"}}).status, 201);
+  EXPECT_NE(metrics_.Render().find("ruru_audit_write_failures_total 1"), std::string::npos);
 }
 
 TEST_F(ApiTest, OpenApiNeedsNoToken) {

@@ -122,4 +122,54 @@ asio::awaitable<Reply> RevokeToken(ApiCore& core, Call& call) {
   co_return NoContent();
 }
 
+// GET /audit?since=&until=&actor=&action=&device=&result=&limit=&cursor= (newest first).
+asio::awaitable<Reply> ListAudit(ApiCore& core, Call& call) {
+  db::AuditStore* store = core.deps().audit;
+  if (store == nullptr) co_return ErrorReply(http::status::service_unavailable, "unavailable", "no audit log");
+  db::AuditQuery q;
+  auto limit = QueryLimit(call);
+  if (!limit.ok()) co_return BadRequest(limit.error().message);
+  q.limit = *limit;
+  auto cursor = QueryCursor(call, 'a');
+  if (!cursor.ok()) co_return BadRequest(cursor.error().message);
+  if (*cursor) q.before_id = **cursor;
+  for (const char* name : {"since", "until"}) {
+    auto it = call.query.find(name);
+    if (it == call.query.end()) continue;
+    auto t = ParseTime(it->second);
+    if (!t.ok()) co_return BadRequest(std::string(name) + ": " + t.error().message);
+    (std::string_view(name) == "since" ? q.since : q.until) = *t;
+  }
+  for (auto [name, field] : {std::pair<const char*, std::string*>{"actor", &q.actor}, {"action", &q.action}, {"result", &q.result}}) {
+    auto it = call.query.find(name);
+    if (it == call.query.end()) continue;
+    if (it->second.empty() || it->second.size() > 128) co_return BadRequest(std::string(name) + ": 1 to 128 characters");
+    *field = it->second;
+  }
+  auto device = QueryId(call, "device");
+  if (!device.ok()) co_return BadRequest(device.error().message);
+  q.device_id = *device;
+  auto read = [store, q] { return store->Find(q); };
+  Result<std::vector<db::AuditEntry>> entries = co_await OnPool(core.pool(), std::move(read));
+  if (!entries.ok()) co_return StoreErrorReply(entries.error());
+  Json items = Json::array();
+  for (const db::AuditEntry& e : *entries) {
+    Json params = Json::parse(e.params_json, nullptr, false);
+    items.push_back({{"id", e.id},
+                     {"at", FormatTime(e.at)},
+                     {"actor", e.actor},
+                     {"role", e.role},
+                     {"action", e.action},
+                     {"target", e.target},
+                     {"device_id", e.device_id ? Json(*e.device_id) : Json(nullptr)},
+                     {"params", params.is_discarded() ? Json::object() : params},
+                     {"reason", e.reason},
+                     {"result", e.result},
+                     {"status", e.status ? Json(*e.status) : Json(nullptr)},
+                     {"request_id", e.request_id}});
+  }
+  const int64_t last = entries->empty() ? 0 : entries->back().id;
+  co_return JsonReply(Page(std::move(items), q.limit, 'a', last));
+}
+
 }  // namespace ruru::acs::api

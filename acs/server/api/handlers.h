@@ -39,6 +39,7 @@ struct Call {
   nlohmann::json body;                             // the parsed JSON body (kJson), else null
   db::ApiToken token;                              // who asks
   std::string reason;                              // X-Ruru-Reason ("" when none)
+  std::string audit_action;                        // the action audited when not the route's (a task type's)
 };
 
 // The operator's reason for a change (header X-Ruru-Reason): printable, at most kMaxReasonBytes,
@@ -52,6 +53,7 @@ struct Reply {
   std::string raw;           // a body already serialised as JSON (the OpenAPI document)
   std::vector<std::pair<std::string, std::string>> headers;
   std::string error_code;    // for the request log
+  std::string request_id;    // X-Request-Id (made when the reply is sent if empty)
 };
 
 Reply JsonReply(Json body, http::status status = http::status::ok);
@@ -130,5 +132,6 @@ asio::awaitable<Reply> GetRoles(ApiCore& core, Call& call);
 asio::awaitable<Reply> ListTokens(ApiCore& core, Call& call);
 asio::awaitable<Reply> CreateToken(ApiCore& core, Call& call);
 asio::awaitable<Reply> RevokeToken(ApiCore& core, Call& call);
+asio::awaitable<Reply> ListAudit(ApiCore& core, Call& call);
 
 }  // namespace ruru::acs::api

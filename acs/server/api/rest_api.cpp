@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -226,6 +227,82 @@ Reply StoreErrorReply(const Error& error, std::string_view conflict_code) {
   return ErrorReply(http::status::internal_server_error, "internal", "internal error");
 }
 
+// ---- audit helpers -----------------------------------------------------------------------------
+
+// Values of keys that name secrets are never written to the audit log.
+bool IsSecretKey(const std::string& key) {
+  std::string k = key;
+  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"password", "secret", "token", "passphrase", "key"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+Json Redacted(const Json& value) {
+  if (value.is_object()) {
+    Json out = Json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out[it.key()] = IsSecretKey(it.key()) && !it->is_null() ? Json("***") : Redacted(*it);
+    }
+    // {"name": "...Password", "value": "..."}: a parameter whose name says it is a secret.
+    if (out.contains("name") && out["name"].is_string() && out.contains("value") &&
+        IsSecretKey(out["name"].get<std::string>())) {
+      out["value"] = "***";
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (const Json& v : value) out.push_back(Redacted(v));
+    return out;
+  }
+  return value;
+}
+
+// What was asked: the query and the body (secrets redacted; a text list is counted, not copied).
+Json AuditParams(const Route& route, const Call& call) {
+  Json params = Json::object();
+  for (const auto& [name, value] : call.query) params["query"][name] = value;
+  if (call.body.is_object() && !call.body.empty()) {
+    params["body"] = Redacted(call.body);
+  } else if (route.body == BodyKind::kJsonOrList && call.request != nullptr && !call.request->body().empty()) {
+    params["list_bytes"] = call.request->body().size();
+  }
+  for (const auto& [name, value] : call.path_params) {
+    if (name == "tag") params["tag"] = value;
+  }
+  return params;
+}
+
+// "device:42", "task:7", "fault:3", "token:desk-1", "tag:fibre".
+void AuditTarget(const Route& route, const Call& call, db::AuditEntry* e) {
+  const std::string_view pattern = route.pattern;
+  auto param = [&](const char* name) -> std::string {
+    auto it = call.path_params.find(name);
+    return it == call.path_params.end() ? std::string() : it->second;
+  };
+  const std::string id = param("id");
+  if (pattern.find("/devices/{id}") != std::string_view::npos && !id.empty()) {
+    e->target = "device:" + id;
+    int64_t n = 0;
+    if (std::from_chars(id.data(), id.data() + id.size(), n).ec == std::errc() && n > 0) e->device_id = n;
+  } else if (pattern.find("/tasks/{id}") != std::string_view::npos) {
+    e->target = "task:" + id;
+  } else if (pattern.find("/faults/{id}") != std::string_view::npos) {
+    e->target = "fault:" + id;
+  } else if (pattern.find("{name}") != std::string_view::npos) {
+    e->target = "token:" + param("name");
+  } else if (pattern.find("/tags/{tag}") != std::string_view::npos) {
+    e->target = "tag:" + param("tag");
+  } else if (pattern == "/api/v1/faults" && call.query.count("device")) {
+    e->target = "device:" + call.query.at("device");
+  } else if (pattern == "/api/v1/tokens" && call.body.is_object() && call.body.contains("name") &&
+             call.body["name"].is_string()) {
+    e->target = "token:" + call.body["name"].get<std::string>();
+  }
+}
+
 // ---- the API ---------------------------------------------------------------------------------
 
 struct RestApi::Impl {
@@ -275,7 +352,7 @@ struct RestApi::Impl {
 
   Response Finish(const Request& req, Reply reply, std::string_view route, const std::string& token_name,
                   std::chrono::steady_clock::time_point started) {
-    const std::string id = RequestId();
+    const std::string id = reply.request_id.empty() ? RequestId() : reply.request_id;
     Response res;
     res.version(req.version());
     res.result(reply.status);
@@ -389,6 +466,18 @@ struct RestApi::Impl {
       co_return ErrorReply(http::status::not_found, "not_found", "no such endpoint");
     }
     const Route& route = *match.route;
+    Reply reply = co_await Run(req, route, match, query, call);
+    // Every call of a state-changing action is audited once authenticated, whatever its result.
+    const Permission* permission = FindPermission(route.action);
+    if (route.authenticated && call.token.id != 0 && permission != nullptr && permission->changes_state) {
+      reply.request_id = RequestId();
+      co_await Audit(route, call, reply);
+    }
+    co_return reply;
+  }
+
+  asio::awaitable<Reply> Run(const Request& req, const Route& route, RouteMatch& match, std::string_view query,
+                             Call& call) {
     auto reason = ReasonOf(req);
     if (!reason.ok()) co_return BadRequest(reason.error().message);
     call.reason = std::move(*reason);
@@ -400,6 +489,36 @@ struct RestApi::Impl {
     if (auto refused = Prepare(req, route, query, call)) co_return std::move(*refused);
     co_return co_await route.handler(core, call);
   }
+
+  // One audit entry for the call (docs/security.md). A failure to write it is logged and counted,
+  // and the answer still goes out: the change, if any, has been made.
+  asio::awaitable<void> Audit(const Route& route, const Call& call, const Reply& reply) {
+    db::AuditStore* store = core.deps().audit;
+    if (store == nullptr) co_return;
+    db::AuditEntry e;
+    e.at = core.Now();
+    e.actor = call.token.name;
+    e.role = call.token.role;
+    e.action = call.audit_action.empty() ? std::string(route.action) : call.audit_action;
+    e.reason = call.reason;
+    e.result = reply.error_code.empty() ? "ok" : reply.error_code;
+    e.status = static_cast<int>(reply.status);
+    e.request_id = reply.request_id;
+    AuditTarget(route, call, &e);
+    e.params_json = AuditParams(route, call).dump(-1, ' ', false, Json::error_handler_t::replace);
+    auto append = [store, e] { return store->Append(e); };
+    Result<int64_t> written = co_await OnPool(core.pool(), std::move(append));
+    if (!written.ok()) {
+      Logger()->error("audit entry of {} {} by {} not written: {}", e.action, e.target, e.actor,
+                      written.error().message);
+      AuditFailures().Inc();
+    }
+  }
+
+  Counter& AuditFailures() {
+    return metrics.GetCounter("ruru_audit_write_failures_total", "audit entries that could not be written", {});
+  }
+
 };
 
 RestApi::RestApi(ApiDeps deps) : impl_(std::make_unique<Impl>(deps)) {}

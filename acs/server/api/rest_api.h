@@ -18,6 +18,7 @@
 #include "acs/server/task_service.h"
 #include "base/asio.h"
 #include "base/clock.h"
+#include "db/audit_store.h"
 #include "db/device_admin.h"
 #include "db/inventory.h"
 #include "db/task_store.h"
@@ -33,6 +34,7 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   asio::thread_pool* pool = nullptr;      // blocking store calls run here
   MetricsRegistry* metrics = nullptr;     // ruru_api_requests_total, ruru_api_request_seconds
+  db::AuditStore* audit = nullptr;        // every state-changing call is written here (none: not audited)
 };
 
 class RestApi final : public AdminHandler {

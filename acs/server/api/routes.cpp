@@ -39,6 +39,8 @@ const std::vector<Route>& Routes() {
       {V::get, "/api/v1/tokens", "tokens.read", {}, B::kNone, true, &ListTokens},
       {V::post, "/api/v1/tokens", "tokens.write", {}, B::kJson, true, &CreateToken},
       {V::delete_, "/api/v1/tokens/{name}", "tokens.write", {}, B::kNone, true, &RevokeToken},
+      {V::get, "/api/v1/audit", "audit.read", {"since", "until", "actor", "action", "device", "result", "limit", "cursor"},
+       B::kNone, true, &ListAudit},
   };
   return routes;
 }

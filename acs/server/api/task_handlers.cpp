@@ -151,6 +151,7 @@ asio::awaitable<Reply> CreateTask(ApiCore& core, Call& call) {
   // The route lets a role create some tasks; this type needs its own permission. An unknown type
   // is the task service's 400.
   if (const TaskTypeInfo* type = FindTaskType(request->type); type != nullptr) {
+    call.audit_action = std::string(type->action);
     if (auto refused = Authorize(call, type->action)) co_return std::move(*refused);
   }
   request->device_id = *id;
