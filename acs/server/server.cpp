@@ -153,6 +153,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
     node_id = std::string(host) + ":" + (port != 0 ? std::to_string(port) : "pid" + std::to_string(getpid()));
   }
   CwmpEndpoint* endpoint_ptr = nullptr;
+  std::unique_ptr<db::AuditStore> audit = db::pg::OpenAuditStore(pg);
   TaskEngineDeps engine_deps;
   engine_deps.config = &config;
   engine_deps.devices = devices.get();
@@ -164,6 +165,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   engine_deps.ioc = &ioc;
   engine_deps.db_pool = &db_pool;
   engine_deps.node_id = node_id;
+  engine_deps.audit = audit.get();
   engine_deps.session_live = [&endpoint_ptr](const std::string& id) {
     return endpoint_ptr != nullptr && endpoint_ptr->SessionLive(id);
   };
@@ -192,7 +194,6 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   // call (a bulk tag of 100,000 devices) never holds up the CWMP sessions' lookups.
   asio::thread_pool api_pool(2);
   std::unique_ptr<db::DeviceAdmin> device_admin = db::pg::OpenDeviceAdmin(pg);
-  std::unique_ptr<db::AuditStore> audit = db::pg::OpenAuditStore(pg);
   api::ApiDeps api_deps;
   api_deps.config = &config;
   api_deps.devices = devices.get();

@@ -289,12 +289,29 @@ void TaskEngine::ScheduleSweep() {
         for (const db::Task& t : *expired) {
           Count(t);
           log_->info("[device={}] task {} ({}) expired", t.device_id, t.id, t.type);
+          AuditExpiry(t);
         }
         if (expired->size() < 1000) break;
       }
       asio::post(sweep_timer_->get_executor(), [this] { ScheduleSweep(); });
     });
   });
+}
+
+// The server's own decision, in the audit log (docs/security.md): actor acsd:<node>.
+void TaskEngine::AuditExpiry(const db::Task& t) {
+  if (deps_.audit == nullptr) return;
+  db::AuditEntry e;
+  e.at = deps_.clock->Now();
+  e.actor = "acsd:" + node_id_;
+  e.action = "tasks.expire";
+  e.target = "task:" + std::to_string(t.id);
+  e.device_id = t.device_id;
+  e.params_json = json{{"type", t.type}, {"created_by", t.created_by}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  e.result = "ok";
+  if (auto r = deps_.audit->Append(e); !r.ok()) {
+    log_->error("audit entry of task {}'s expiry not written: {}", t.id, r.error().message);
+  }
 }
 
 // ---- Sessions -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@
 #include "base/asio.h"
 #include "base/clock.h"
 #include "db/inventory.h"
+#include "db/audit_store.h"
 #include "db/task_store.h"
 
 namespace spdlog {
@@ -49,6 +50,7 @@ struct TaskEngineDeps {
   asio::io_context* ioc = nullptr;           // timers (waiters, expiry sweep)
   asio::thread_pool* db_pool = nullptr;      // blocking store calls of Kick/WaitFinal/the sweep
   std::string node_id;                       // this node in claims ("host:port")
+  db::AuditStore* audit = nullptr;           // the engine's own decisions (expiry) are written here
   // Whether a session of this node is still alive (its claims are not stale). Set before Start.
   std::function<bool(const std::string& session_id)> session_live;
 };
@@ -108,6 +110,7 @@ class TaskEngine final : public TaskService {
   void Poll(const std::shared_ptr<Waiter>& w);
   void Fire(const std::shared_ptr<Waiter>& w, bool final);
   void ScheduleSweep();
+  void AuditExpiry(const db::Task& task);
   void Count(const db::Task& task);
   db::TimePoint Lease() const;
 

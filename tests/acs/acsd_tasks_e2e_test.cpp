@@ -922,6 +922,16 @@ TEST_F(TasksE2e, TasksExpireAndQueuedOnesCanBeCancelled) {
   EXPECT_EQ(Api("DELETE", "/api/v1/tasks/" + cancelled["id"].dump()).status, 409);
   const json expired = WaitTask(short_lived["id"], 20s);
   EXPECT_EQ(expired["state"], "expired");
+  // The server's own decision is in the audit log, as acsd:<node>.
+  const std::string expired_id = std::to_string(short_lived["id"].get<int64_t>());
+  for (int i = 0; i < 50 && COUNT("SELECT count(*) FROM audit_log WHERE action = 'tasks.expire' AND target = 'task:" +
+                                  expired_id + "'") == 0;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE action = 'tasks.expire' AND target = 'task:" + expired_id +
+                  "' AND actor LIKE 'acsd:%' AND result = 'ok' AND device_id IS NOT NULL"),
+            1);
   // Nothing reaches the device at its next Inform.
   ASSERT_TRUE(cpe.Inform({{"2 PERIODIC", ""}}));
   auto none = cpe.Empty();
