@@ -41,7 +41,6 @@ constexpr Statement kEnsure{"ruru_audit_ensure", "SELECT ruru_audit_ensure_parti
 constexpr Statement kDrop{"ruru_audit_drop", "SELECT ruru_audit_drop_partitions(" RURU_PG_TS("$1") ")"};
 constexpr Statement kAll[] = {kAppend, kFind, kEnsure, kDrop};
 
-const char* NullIfEmpty(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
 Status CheckText(std::string_view what, const std::string& value, size_t max) {
   if (value.size() > max) return InvalidArgument(fmt::format("audit {}: longer than {} bytes", what, max));
@@ -70,10 +69,7 @@ class PgAuditStore final : public AuditStore {
  public:
   explicit PgAuditStore(const PgOptions& options)
       : pool_(options, "ruru-audit", [](pqxx::connection& conn) {
-          pqxx::nontransaction tx(conn);
-          tx.exec0("SET plan_cache_mode = force_custom_plan");
-          tx.commit();
-          for (const Statement& s : kAll) conn.prepare(s.name, s.sql);
+          PrepareWithCustomPlans(conn, kAll);
         }) {}
 
   Result<int64_t> Append(const AuditEntry& in) override {

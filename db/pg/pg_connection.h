@@ -47,6 +47,19 @@ Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& conninfo,
 // statement (and leak its result in libpqxx 6.4, which throws before it owns the PGresult).
 bool StillOpen(pqxx::connection& conn);
 
+// A NULL-able text parameter: "" is sent as SQL NULL (libpqxx 6 sends a null const char* as NULL).
+inline const char* NullIfEmpty(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+// Pool set-up shared by the stores whose statements must be planned with their values
+// (plan_cache_mode = force_custom_plan; each caller says why), then prepares `statements`.
+template <class Statements>
+void PrepareWithCustomPlans(pqxx::connection& conn, const Statements& statements) {
+  pqxx::nontransaction tx(conn);
+  tx.exec0("SET plan_cache_mode = force_custom_plan");
+  tx.commit();
+  for (const auto& s : statements) conn.prepare(s.name, s.sql);
+}
+
 // At most `size` connections, opened on demand, dropped when they break. Thread-safe.
 class ConnectionPool {
  public:

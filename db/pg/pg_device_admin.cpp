@@ -177,8 +177,6 @@ constexpr Statement kAll[] = {kIdsMatching, kCountFull, kFind,        kAddTagIds
                               kGetFault,    kDeleteFault,      kDeleteFaults,      kCreateToken,      kFindToken,
                               kListTokens,  kRevokeToken,      kTouchToken};
 
-// A NULL-able parameter: "" is SQL NULL (libpqxx 6 sends a null const char* as NULL).
-const char* NullIfEmpty(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
 
 // "1,5,9" -> {1, 5, 9}.
@@ -302,10 +300,7 @@ class PgDeviceAdmin final : public DeviceAdmin {
       : pool_(options, "ruru-device-admin", [](pqxx::connection& conn) {
           // The filters are NULL-able parameters: a generic plan cannot drop the unset ones and
           // would scan devices in id order for every search (docs/inventory.md).
-          pqxx::nontransaction tx(conn);
-          tx.exec0("SET plan_cache_mode = force_custom_plan");
-          tx.commit();
-          for (const Statement& s : kAll) conn.prepare(s.name, s.sql);
+          PrepareWithCustomPlans(conn, kAll);
         }) {}
 
   Result<std::vector<Device>> Find(const DeviceQuery& query) override {

@@ -276,10 +276,7 @@ class PgTaskStore final : public TaskStore {
           // made while tasks was small picked tasks_expiry for the claim and kept walking every
           // active task of the fleet for each session (3.8 ms per claim at 10,000 active tasks,
           // acsd_bench TASK_SHARE=0.1); planning costs ~0.1 ms, and only sessions with work pay it.
-          pqxx::nontransaction tx(conn);
-          tx.exec0("SET plan_cache_mode = force_custom_plan");
-          tx.commit();
-          for (const Statement& s : kAll) conn.prepare(s.name, s.sql);
+          PrepareWithCustomPlans(conn, kAll);
         }) {}
 
   Result<CreatedTask> Create(const NewTask& in) override {
