@@ -105,10 +105,15 @@ UPDATE tasks AS t SET state = 'cancelled', phase = '', claimed_by = NULL, lease_
        finished_at = )sql" RURU_PG_TS("$2") ", updated_at = " RURU_PG_TS("$2") R"sql(
 WHERE t.id = $1 AND (t.state = 'queued' OR (t.state = 'running' AND t.phase = 'awaiting'))
 RETURNING )sql" RURU_TASK_COLUMNS};
+// Waits for a running task locked by another session (FOR UPDATE, not SKIP LOCKED): the Inform may
+// carry the only proof of its outcome ("M Reboot", "1 BOOT"), which a CPE sends once. Skipping the
+// row lost that proof when the device's other session (a second node, a duplicate identity) held
+// it at that moment, and the task then waited for a report that never came. Every holder of a
+// task row lock is a short transaction that locks one device's rows in id order: no deadlock.
 constexpr Statement kRunningOfDevice{"ruru_task_running_of_device",
                                      "SELECT " RURU_TASK_COLUMNS
                                      " FROM tasks t WHERE t.device_id = $1 AND t.state = 'running'"
-                                     " ORDER BY t.id FOR UPDATE SKIP LOCKED"};
+                                     " ORDER BY t.id FOR UPDATE"};
 constexpr Statement kClaim{"ruru_task_claim", R"sql(
 UPDATE tasks AS t SET state = 'running', phase = 'claimed', claimed_by = $2,
        lease_until = )sql" RURU_PG_TS("$4") ", updated_at = " RURU_PG_TS("$3") R"sql(

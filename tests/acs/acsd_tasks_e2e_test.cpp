@@ -785,7 +785,9 @@ TEST_F(TasksE2e, TwoAcsdOnOneDatabaseNeverRunATaskTwice) {
          COUNT("SELECT count(*) FROM tasks WHERE state IN ('queued', 'running')") > 0) {
     std::this_thread::sleep_for(200ms);
   }
-  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE state = 'done'"), 200);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE state = 'done'"), 200)
+      << QueryValue("SELECT string_agg(state || '/' || phase || ':' || n, ', ') FROM (SELECT state, phase, count(*) n "
+                    "FROM tasks GROUP BY 1, 2) s");
   EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE attempts <> 1"), 0);
   // Both nodes ran some of them.
   const std::string metric = "ruru_task_rpcs_sent_total";

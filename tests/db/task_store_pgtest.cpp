@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "db/migrator.h"
 #include "db/pg/pg_inventory.h"
 #include "tests/support/pg_test.h"
@@ -294,6 +296,49 @@ TEST_F(TaskStorePgTest, ReconciliationUpdatesRunningTasksAndNotifiesFinalOnes) {
   EXPECT_EQ(work->tasks[0].claimed_by, "n1/s2");
   EXPECT_EQ(tasks_->Get(c.id)->claimed_by, "n1/s1");
   EXPECT_EQ(QueryValue("SELECT result->>'confirmed_by' FROM tasks WHERE id = " + std::to_string(a.id)), "M Reboot");
+}
+
+// The proof of a task's outcome comes once (a CPE reports "M Reboot" in one Inform): a session
+// must not skip a running task because another session (another node, the device's duplicate)
+// holds its row at that moment. It waits for the lock and settles the task.
+TEST_F(TaskStorePgTest, ReconciliationWaitsForATaskLockedByAnotherSessionInsteadOfSkippingIt) {
+  const int64_t dev = Device("S1");
+  const Task a = Create(New(dev));
+  ASSERT_TRUE(tasks_->BeginSession(dev, "n1/s1", kT0, kT0 + 60s, 8, Keep).ok());
+  TaskUpdate sent;
+  sent.phase = TaskPhase::kSent;
+  sent.sent = true;
+  ASSERT_TRUE(tasks_->Update(a.id, "n1/s1", sent, kT0).ok());
+
+  std::promise<void> locked;
+  std::atomic<bool> released{false};
+  std::thread holder([&] {
+    pqxx::connection conn(dsn());
+    pqxx::work tx(conn);
+    tx.exec("SELECT id FROM tasks WHERE id = " + std::to_string(a.id) + " FOR UPDATE");
+    locked.set_value();
+    std::this_thread::sleep_for(300ms);
+    released = true;
+    tx.commit();
+  });
+  locked.get_future().wait();
+  bool seen_after_release = false;
+  auto work = tasks_->BeginSession(dev, "n2/s2", kT0 + 5s, kT0 + 65s, 8, [&](const Task&) {
+    seen_after_release = released.load();
+    ReconcileDecision d;
+    TaskUpdate u;
+    u.state = TaskState::kDone;
+    u.result_json = R"({"confirmed_by":"M Reboot"})";
+    u.clear_claim = true;
+    d.update = u;
+    return d;
+  });
+  holder.join();
+  ASSERT_TRUE(work.ok()) << work.error().message;
+  ASSERT_EQ(work->settled.size(), 1u) << "the locked task was skipped: its proof is lost";
+  EXPECT_EQ(work->settled[0].id, a.id);
+  EXPECT_TRUE(seen_after_release);
+  EXPECT_EQ(tasks_->Get(a.id)->state, TaskState::kDone);
 }
 
 TEST_F(TaskStorePgTest, UpdateChecksTheClaimAndRecordsFaults) {
