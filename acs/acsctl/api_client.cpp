@@ -142,6 +142,7 @@ CliResult<ApiResponse> ApiClient::Send(const ApiRequest& request) {
 #if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
+  if (!endpoint_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, endpoint_.ca_file.c_str());
   curl_easy_setopt(h, CURLOPT_PROXY, "");  // ignore http_proxy & co.: the token goes to acsd only
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, kRequestTimeoutMs + static_cast<long>(request.server_wait.count()) * 1000);
@@ -177,6 +178,11 @@ CliResult<ApiResponse> ApiClient::Send(const ApiRequest& request) {
     const std::string detail = error[0] != '\0' ? std::string(error) : curl_easy_strerror(rc);
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
       return Usage("bad API URL " + endpoint_.base_url + ": " + detail);
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR) {
+      return Failure{kExitUnreachable, "TLS with " + endpoint_.base_url + " failed: " + detail +
+                                           " (give the CA that issued acsd's certificate: --cacert, RURU_API_CACERT, "
+                                           "[admin] tls_ca_file)"};
     }
     return Failure{kExitUnreachable, "cannot reach the API at " + endpoint_.base_url + ": " + detail +
                                          " (is acsd running? check --url, RURU_API_URL, [admin] listen)"};

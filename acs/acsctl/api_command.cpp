@@ -61,6 +61,9 @@ void AddApiOptions(CLI::App* command, ApiCommandOptions* options, bool json_flag
   command->add_option("--token", options->connection.token, "API token (visible to `ps`: prefer --token-file)")
       ->group(group);
   command->add_option("--token-file", options->connection.token_file, "File holding the API token")->group(group);
+  command->add_option("--cacert", options->connection.ca_file,
+                      "PEM CA that verifies an https acsd (default: RURU_API_CACERT, [admin] tls_ca_file, the system's)")
+      ->group(group);
   command
       ->add_option("--config", options->connection.config, "acsd.conf to read [admin] from (default ./var/acsd.conf)")
       ->group(group);

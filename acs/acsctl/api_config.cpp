@@ -1,6 +1,7 @@
 #include "acs/acsctl/api_config.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -72,6 +73,8 @@ CliResult<std::string> ReadTokenFile(const std::string& path, const std::string&
 struct AdminSection {
   std::optional<std::string> listen;
   std::optional<std::string> token_file;
+  std::optional<std::string> tls_cert_file;
+  std::optional<std::string> tls_ca_file;
 };
 
 // The same INI dialect as acsd (acs/server/config.cpp): '#' and ';' comments, [section],
@@ -98,6 +101,8 @@ CliResult<AdminSection> ParseAdminSection(const std::string& text, const std::st
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     if (key == "listen") admin.listen = value;
     if (key == "token_file") admin.token_file = value;
+    if (key == "tls_cert_file") admin.tls_cert_file = value;
+    if (key == "tls_ca_file") admin.tls_ca_file = value;
   }
   return admin;
 }
@@ -125,7 +130,7 @@ CliResult<std::string> NormalizeUrl(std::string url, const std::string& origin) 
 
 }  // namespace
 
-CliResult<std::string> UrlFromListen(const std::string& listen) {
+CliResult<std::string> UrlFromListen(const std::string& listen, bool https) {
   std::string host, port;
   if (!listen.empty() && listen.front() == '[') {
     const size_t close = listen.find(']');
@@ -149,7 +154,7 @@ CliResult<std::string> UrlFromListen(const std::string& listen) {
       std::stoul(port) == 0 || std::stoul(port) > 65535) {
     return Usage("listen \"" + listen + "\": bad port");
   }
-  return "http://" + host + ":" + port;
+  return std::string(https ? "https://" : "http://") + host + ":" + port;
 }
 
 CliResult<ApiEndpoint> ResolveEndpoint(const ConnectionOptions& flags, const EnvLookup& env, std::ostream& warnings) {
@@ -179,7 +184,14 @@ CliResult<ApiEndpoint> ResolveEndpoint(const ConnectionOptions& flags, const Env
     endpoint.token = *token;
   }
 
-  if (endpoint.base_url.empty() || endpoint.token.empty()) {
+  if (!flags.ca_file.empty()) {
+    endpoint.ca_file = flags.ca_file;
+  } else if (auto v = Env(env, "RURU_API_CACERT")) {
+    endpoint.ca_file = *v;
+  }
+
+  if (endpoint.base_url.empty() || endpoint.token.empty() ||
+      (endpoint.ca_file.empty() && endpoint.base_url.starts_with("https://"))) {
     std::string path = flags.config;
     if (path.empty()) {
       struct stat st {};
@@ -192,11 +204,13 @@ CliResult<ApiEndpoint> ResolveEndpoint(const ConnectionOptions& flags, const Env
       if (!admin) return admin.failure();
       if (endpoint.base_url.empty()) {
         // acsd's default when the file has no [admin] listen.
-        auto url = UrlFromListen(admin->listen.value_or("127.0.0.1:7557"));
+        auto url = UrlFromListen(admin->listen.value_or("127.0.0.1:7557"),
+                                 admin->tls_cert_file.has_value() && !admin->tls_cert_file->empty());
         if (!url) return Usage(path + ": [admin] " + url.failure().message);
         endpoint.base_url = *url;
         url_origin = path + " [admin] listen";
       }
+      if (endpoint.ca_file.empty() && admin->tls_ca_file) endpoint.ca_file = *admin->tls_ca_file;
       if (endpoint.token.empty() && admin->token_file && !admin->token_file->empty()) {
         // Relative to the working directory, as acsd reads it.
         auto token = ReadTokenFile(*admin->token_file, path + " [admin] token_file", warnings);
@@ -217,6 +231,9 @@ CliResult<ApiEndpoint> ResolveEndpoint(const ConnectionOptions& flags, const Env
   auto url = NormalizeUrl(endpoint.base_url, url_origin);
   if (!url) return url.failure();
   endpoint.base_url = *url;
+  if (!endpoint.ca_file.empty() && ::access(endpoint.ca_file.c_str(), R_OK) != 0) {
+    return Usage("CA file " + endpoint.ca_file + " cannot be read");
+  }
   endpoint.reason = flags.reason;
   if (endpoint.reason.empty()) {
     if (auto v = env("RURU_REASON"); v && !v->empty()) endpoint.reason = *v;

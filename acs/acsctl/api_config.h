@@ -3,6 +3,8 @@
 // Each of the two is taken from the first place that has it:
 //   URL:   --url, RURU_API_URL, the config file's [admin] listen
 //   token: --token, --token-file, RURU_API_TOKEN, RURU_API_TOKEN_FILE, the config file's [admin] token_file
+//   CA:    --cacert, RURU_API_CACERT, the config file's [admin] tls_ca_file (https only; else the
+//          system's CAs). The config's URL is https:// when its [admin] has tls_cert_file.
 // The config file is --config FILE, else ./var/acsd.conf when it exists (the quickstart writes
 // it); it is read only when a flag or the environment left something missing.
 #pragma once
@@ -22,6 +24,7 @@ struct ConnectionOptions {
   std::string token;       // --token (visible in `ps`: prefer a token file)
   std::string token_file;  // --token-file
   std::string config;      // --config
+  std::string ca_file;     // --cacert
   std::string reason;      // --reason (else RURU_REASON): sent as X-Ruru-Reason
 };
 
@@ -29,6 +32,7 @@ struct ApiEndpoint {
   std::string base_url;  // "http://127.0.0.1:7557", no trailing '/', no "/api/v1"
   std::string token;     // never printed
   std::string reason;    // why the operator acts: X-Ruru-Reason on every request ("" none)
+  std::string ca_file;   // PEM CAs that verify an https acsd ("" = the system's)
 };
 
 // Environment lookup (getenv in acsctl; a map in tests). nullopt or "" means unset.
@@ -41,6 +45,6 @@ CliResult<ApiEndpoint> ResolveEndpoint(const ConnectionOptions& flags, const Env
 
 // "http://127.0.0.1:7557" from an [admin] listen value: 0.0.0.0 (or empty, or *) means
 // 127.0.0.1 and [::] means [::1], since a wildcard listener is reached through loopback.
-CliResult<std::string> UrlFromListen(const std::string& listen);
+CliResult<std::string> UrlFromListen(const std::string& listen, bool https = false);
 
 }  // namespace ruru::acsctl

@@ -4,6 +4,7 @@
 
 #include "acs/server/config.h"
 #include "acs/server/listen.h"
+#include "acs/server/tls.h"
 
 namespace ruru::acs {
 
@@ -31,6 +32,8 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   std::shared_ptr<AdminHandler> handler;
   tcp::acceptor acceptor;
   std::atomic<bool> running{false};
+  const TlsServer* tls = nullptr;
+  Counter *tls_full = nullptr, *tls_resumed = nullptr, *tls_failed = nullptr;
 
   asio::awaitable<void> AcceptLoop() {
     auto self = shared_from_this();
@@ -73,14 +76,38 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
 
   asio::awaitable<void> Serve(tcp::socket socket) {
     auto self = shared_from_this();
-    beast::tcp_stream stream(std::move(socket));
+    beast::error_code ec;
+    if (tls == nullptr) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await ServeHttp(stream);
+      stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      co_return;
+    }
+    std::shared_ptr<asio::ssl::context> ctx = tls->Current();
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ctx);
+    beast::get_lowest_layer(stream).expires_after(kIoTimeout);
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      tls_failed->Inc();
+    } else {
+      (SSL_session_reused(stream.native_handle()) == 1 ? tls_resumed : tls_full)->Inc();
+      co_await ServeHttp(stream);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  template <class Stream>  // beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
+  asio::awaitable<void> ServeHttp(Stream& stream) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     for (int i = 0; i < 1000 && running; ++i) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kHeaderLimit);
       parser.body_limit(kBodyLimit);
       beast::error_code ec;
-      stream.expires_after(kIoTimeout);
+      tcp_layer.expires_after(kIoTimeout);
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       const auto target = parser.get().target();
@@ -120,12 +147,10 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
       res.keep_alive(keep_alive && res.keep_alive());
       res.set(http::field::server, "ruru-acsd");
       res.prepare_payload();
-      stream.expires_after(kIoTimeout);  // the handler may have waited longer than a read may take
+      tcp_layer.expires_after(kIoTimeout);  // the handler may have waited longer than a read may take
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !res.keep_alive()) break;
     }
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 };
 
@@ -136,6 +161,16 @@ AdminServer::AdminServer(asio::io_context& ioc, std::string listen, MetricsRegis
 AdminServer::~AdminServer() { impl_->running = false; }
 
 Status AdminServer::Listen() { return OpenListener(impl_->acceptor, impl_->listen, "admin.listen"); }
+
+void AdminServer::UseTls(const TlsServer* tls, MetricsRegistry& metrics) {
+  impl_->tls = tls;
+  const char* help = "TLS handshakes by listener and result (resumed: a session ticket or id was reused)";
+  impl_->tls_full = &metrics.GetCounter("ruru_tls_handshakes_total", help, {{"listener", "admin"}, {"result", "full"}});
+  impl_->tls_resumed =
+      &metrics.GetCounter("ruru_tls_handshakes_total", help, {{"listener", "admin"}, {"result", "resumed"}});
+  impl_->tls_failed =
+      &metrics.GetCounter("ruru_tls_handshakes_total", help, {{"listener", "admin"}, {"result", "failed"}});
+}
 
 void AdminServer::Start() {
   impl_->running = true;

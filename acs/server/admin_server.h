@@ -1,8 +1,8 @@
 // The admin listener (admin.listen): GET /metrics (Prometheus text), /healthz (the process is
 // alive) and /readyz (ready for CPE traffic: listening and the inventory reachable), plus an
 // optional handler for a path prefix (the REST API under /api/, acs/server/api/rest_api.h) that
-// does its own authentication. Plain HTTP/1.1 over Beast, one coroutine per connection on its own
-// strand; bind it to loopback or a management network.
+// does its own authentication. HTTP/1.1 over Beast (HTTPS only when given a TlsServer, admin.tls_*),
+// one coroutine per connection on its own strand; bind it to loopback or a management network.
 #pragma once
 
 #include <atomic>
@@ -42,6 +42,8 @@ class AdminServer {
               std::shared_ptr<AdminHandler> handler = nullptr);
   ~AdminServer();
   Status Listen();
+  // Before Start(): serve HTTPS only, with the context current at each connection's accept.
+  void UseTls(const class TlsServer* tls, MetricsRegistry& metrics);
   void Start();
   void Stop();
   uint16_t port() const;

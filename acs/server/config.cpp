@@ -183,6 +183,17 @@ const std::vector<Field>& Fields() {
     f.push_back(Dur("cwmp.retry_after", "Retry-After of 503 answers", &Config::cwmp, &C::retry_after));
     f.push_back(Dur("cwmp.drain_timeout", "on SIGTERM, longest wait for open sessions to finish", &Config::cwmp,
                     &C::drain_timeout));
+    f.push_back(Str("cwmp.tls_cert_file", "PEM certificate and chain; with tls_key_file the endpoint speaks HTTPS only",
+                    &Config::cwmp, &C::tls_cert_file));
+    f.push_back(Str("cwmp.tls_key_file", "PEM private key of that certificate", &Config::cwmp, &C::tls_key_file));
+    f.push_back(Enum("cwmp.tls_min_version", "lowest TLS version accepted: 1.2 or 1.3", &Config::cwmp,
+                     &C::tls_min_version, {{"1.2", std::string("1.2")}, {"1.3", std::string("1.3")}}));
+    f.push_back(Enum("cwmp.tls_client_certs",
+                     "CPE client certificates: off, optional (verified when a CPE sends one) or required",
+                     &Config::cwmp, &C::tls_client_certs,
+                     {{"off", ClientCerts::kOff}, {"optional", ClientCerts::kOptional}, {"required", ClientCerts::kRequired}}));
+    f.push_back(Str("cwmp.tls_client_ca_file", "PEM CAs that issue the CPEs' client certificates", &Config::cwmp,
+                    &C::tls_client_ca_file));
     f.push_back(Flag("credentials.rotate_on_bootstrap",
                      "give each device its own CWMP and connection-request credentials", &Config::credentials,
                      &K::rotate_on_bootstrap));
@@ -215,6 +226,11 @@ const std::vector<Field>& Fields() {
                     &A::listen));
     f.push_back(Str("admin.token_file", "API token file acsctl reads (acsd itself only stores token hashes)",
                     &Config::admin, &A::token_file));
+    f.push_back(Str("admin.tls_cert_file", "PEM certificate and chain; with tls_key_file the admin listener speaks HTTPS only",
+                    &Config::admin, &A::tls_cert_file));
+    f.push_back(Str("admin.tls_key_file", "PEM private key of that certificate", &Config::admin, &A::tls_key_file));
+    f.push_back(Str("admin.tls_ca_file", "PEM CA acsctl trusts for the admin listener (acsd does not read it)",
+                    &Config::admin, &A::tls_ca_file));
     f.push_back(Dur("connection_request.timeout", "whole connection request (connect, Digest, answer)",
                     &Config::connection_request, &R::timeout));
     f.push_back(Dur("connection_request.connect_timeout", "TCP connect of a connection request",
@@ -395,6 +411,16 @@ Status Validate(const Config& c) {
       c.cwmp.unknown_devices == UnknownDevices::kRegister) {
     return InvalidArgument(
         "cwmp.onboarding = shared with cwmp.unknown_devices = register needs cwmp.onboarding_username");
+  }
+  if (c.cwmp.tls_cert_file.empty() != c.cwmp.tls_key_file.empty()) {
+    return InvalidArgument("cwmp.tls_cert_file and cwmp.tls_key_file go together (both or neither)");
+  }
+  if (c.cwmp.tls_client_certs != ClientCerts::kOff) {
+    if (c.cwmp.tls_cert_file.empty()) return InvalidArgument("cwmp.tls_client_certs needs cwmp.tls_cert_file (HTTPS)");
+    if (c.cwmp.tls_client_ca_file.empty()) return InvalidArgument("cwmp.tls_client_certs needs cwmp.tls_client_ca_file");
+  }
+  if (c.admin.tls_cert_file.empty() != c.admin.tls_key_file.empty()) {
+    return InvalidArgument("admin.tls_cert_file and admin.tls_key_file go together (both or neither)");
   }
   if (c.database.pool_size <= 0 || c.database.batch_writers <= 0 || c.database.batch_max == 0) {
     return InvalidArgument("database.pool_size, batch_writers and batch_max must be > 0");

@@ -19,6 +19,7 @@ namespace ruru::acs {
 enum class AuthOffer { kDigest, kBasic, kBoth };         // the challenge(s) a 401 carries
 enum class Onboarding { kOpen, kShared, kOff };          // who may register / re-bootstrap a device
 enum class UnknownDevices { kRegister, kReject };        // an Inform from a DeviceId not in the inventory
+enum class ClientCerts { kOff, kOptional, kRequired };   // CPE client certificates (TLS) on the CWMP endpoint
 
 struct CwmpConfig {
   std::string listen = "0.0.0.0:7547";      // address:port of the CWMP endpoint ([::]:7547 for IPv6)
@@ -41,6 +42,12 @@ struct CwmpConfig {
   std::chrono::seconds session_timeout{60}; // a session idle this long is abandoned
   std::chrono::seconds retry_after{30};     // Retry-After on 503 (a random 0-50% is added)
   std::chrono::seconds drain_timeout{30};   // SIGTERM: longest wait for open sessions to finish
+  // TLS (docs/tls.md): both files set = the endpoint speaks HTTPS only. Reloaded on SIGHUP.
+  std::string tls_cert_file;                // PEM certificate + chain (ECDSA P-256 recommended)
+  std::string tls_key_file;                 // PEM private key
+  std::string tls_min_version = "1.2";      // 1.2 or 1.3
+  ClientCerts tls_client_certs = ClientCerts::kOff;  // off, optional (verified when sent) or required
+  std::string tls_client_ca_file;           // PEM CAs that issue the CPEs' client certificates
 };
 
 struct CredentialsConfig {
@@ -69,6 +76,9 @@ struct DatabaseConfig {
 struct AdminConfig {
   std::string listen = "127.0.0.1:7557";    // /metrics, /healthz, /readyz and the REST API (/api/v1)
   std::string token_file;                   // the token acsctl uses (quickstart: `acsd tokens create` writes it)
+  std::string tls_cert_file;                // both set: the admin listener (REST API, metrics) speaks HTTPS only
+  std::string tls_key_file;
+  std::string tls_ca_file;                  // for acsctl: the CA that verifies this listener's certificate
 };
 
 // Connection requests (ACS -> CPE HTTP GET to the device's ConnectionRequestURL).

@@ -34,6 +34,7 @@ std::string_view ToString(AuthVia via) {
     case AuthVia::kActive: return "own";
     case AuthVia::kPending: return "own-pending";
     case AuthVia::kOnboarding: return "onboarding";
+    case AuthVia::kCertificate: return "certificate";
   }
   return "?";
 }

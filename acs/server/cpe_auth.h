@@ -25,7 +25,7 @@
 
 namespace ruru::acs {
 
-enum class AuthVia { kActive, kPending, kOnboarding };
+enum class AuthVia { kActive, kPending, kOnboarding, kCertificate };  // kCertificate: TLS client certificate
 std::string_view ToString(AuthVia via);
 
 struct AuthVerdict {

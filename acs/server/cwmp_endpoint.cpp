@@ -14,6 +14,7 @@
 #include "acs/server/cpe_auth.h"
 #include "acs/server/inform_mapping.h"
 #include "acs/server/listen.h"
+#include "acs/server/tls.h"
 #include "cwmp/codec.h"
 #include "cwmp/http_auth.h"
 #include "cwmp/json.h"
@@ -75,6 +76,7 @@ struct Conn {
   std::atomic<bool> open{true};
   beast::tcp_stream* stream = nullptr;  // only touched on the connection's strand, or to close it
   asio::any_io_executor executor;
+  std::optional<PeerCertificate> client_cert;  // verified TLS client certificate (cwmp.tls_client_certs)
 };
 
 struct AcsSession {
@@ -179,6 +181,12 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     challenges = &m.GetCounter("ruru_cwmp_auth_challenges_total", "401 challenges to requests without credentials");
     bad_requests = &m.GetCounter("ruru_cwmp_bad_requests_total", "requests refused as malformed (400/405/413/431)");
     cpe_faults = &m.GetCounter("ruru_cwmp_cpe_faults_total", "CWMP faults received from CPEs");
+    const char* hs_help = "TLS handshakes by listener and result (resumed: a session ticket or id was reused)";
+    tls_full = &m.GetCounter("ruru_tls_handshakes_total", hs_help, {{"listener", "cwmp"}, {"result", "full"}});
+    tls_resumed = &m.GetCounter("ruru_tls_handshakes_total", hs_help, {{"listener", "cwmp"}, {"result", "resumed"}});
+    tls_failures = &m.GetCounter("ruru_tls_handshakes_total", hs_help, {{"listener", "cwmp"}, {"result", "failed"}});
+    cert_sessions = &m.GetCounter("ruru_cwmp_certificate_sessions_total",
+                                  "sessions whose device was authenticated by its TLS client certificate");
   }
 
   asio::io_context& ioc;
@@ -208,7 +216,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
   Gauge* active_gauge = nullptr;
   Gauge* conn_gauge = nullptr;
   Counter *http_requests = nullptr, *registered = nullptr, *duplicates = nullptr, *rotations = nullptr,
-          *confirmations = nullptr, *challenges = nullptr, *bad_requests = nullptr, *cpe_faults = nullptr;
+          *confirmations = nullptr, *challenges = nullptr, *bad_requests = nullptr, *cpe_faults = nullptr,
+          *tls_full = nullptr, *tls_resumed = nullptr, *tls_failures = nullptr, *cert_sessions = nullptr;
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -449,16 +458,44 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     }
     ++open_conns;
     conn_gauge->Add(1);
-    beast::tcp_stream stream(std::move(socket));
-    conn->stream = &stream;
-    try {
-      co_await Serve(stream, conn);
-    } catch (const std::exception& e) {
-      log->error("connection from {}: internal error: {}", conn->peer, e.what());
+    if (deps.tls != nullptr) {
+      // HTTPS: the handshake within the read timeout, then the same HTTP loop over TLS. The context
+      // is the one current now (a SIGHUP reload affects later connections only).
+      std::shared_ptr<asio::ssl::context> ctx = deps.tls->Current();
+      beast::ssl_stream<beast::tcp_stream> tls(beast::tcp_stream(std::move(socket)), *ctx);
+      conn->stream = &beast::get_lowest_layer(tls);
+      beast::get_lowest_layer(tls).expires_after(cfg.read_timeout);
+      co_await tls.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        tls_failures->Inc();
+        log->debug("TLS handshake with {} failed: {}", conn->peer, ec.message());
+      } else {
+        (SSL_session_reused(tls.native_handle()) == 1 ? tls_resumed : tls_full)->Inc();
+        conn->client_cert = VerifiedPeerCertificate(tls.native_handle());
+        try {
+          co_await Serve(tls, conn);
+        } catch (const std::exception& e) {
+          log->error("connection from {}: internal error: {}", conn->peer, e.what());
+        }
+        // close_notify, bounded: a CPE that vanished must not hold the connection.
+        beast::get_lowest_layer(tls).expires_after(std::chrono::seconds(2));
+        co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      conn->open = false;
+      beast::get_lowest_layer(tls).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(tls).close();
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      conn->stream = &stream;
+      try {
+        co_await Serve(stream, conn);
+      } catch (const std::exception& e) {
+        log->error("connection from {}: internal error: {}", conn->peer, e.what());
+      }
+      conn->open = false;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream.close();
     }
-    conn->open = false;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.close();
     {
       std::lock_guard lock(mu);
       conns.erase(conn->id);
@@ -470,7 +507,9 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     conn_gauge->Add(-1);
   }
 
-  asio::awaitable<void> Serve(beast::tcp_stream& stream, std::shared_ptr<Conn> conn) {
+  template <class Stream>  // beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
+  asio::awaitable<void> Serve(Stream& stream, std::shared_ptr<Conn> conn) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     SessionPtr current;  // the session this connection carries (CPEs without cookies)
     bool first = true;
@@ -479,14 +518,14 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       parser.header_limit(static_cast<uint32_t>(cfg.max_header_bytes));
       parser.body_limit(cfg.max_body_bytes);
       beast::error_code ec;
-      stream.expires_after(first ? cfg.read_timeout : cfg.idle_timeout);
+      tcp_layer.expires_after(first ? cfg.read_timeout : cfg.idle_timeout);
       first = false;
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && parser.content_length() && *parser.content_length() > cfg.max_body_bytes) {
         ec = http::error::body_limit;  // Beast 1.74 does not apply body_limit to Content-Length up front
       }
       if (!ec && !parser.is_done()) {
-        stream.expires_after(cfg.read_timeout);
+        tcp_layer.expires_after(cfg.read_timeout);
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
           http::response<http::empty_body> cont{http::status::continue_, 11};
           co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
@@ -500,13 +539,13 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
                                ec == http::error::header_limit ? "request header too large" : "request body too large",
                                ec == http::error::header_limit ? http::status::request_header_fields_too_large
                                                                : http::status::payload_too_large);
-          stream.expires_after(std::chrono::seconds(5));
+          tcp_layer.expires_after(std::chrono::seconds(5));
           co_await http::async_write(stream, r.res, asio::redirect_error(asio::use_awaitable, ec));
         } else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
                    ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
           Request dummy;
           Reply r = BadRequest(dummy, "malformed HTTP request");
-          stream.expires_after(std::chrono::seconds(5));
+          tcp_layer.expires_after(std::chrono::seconds(5));
           co_await http::async_write(stream, r.res, asio::redirect_error(asio::use_awaitable, ec));
         }
         co_return;
@@ -514,7 +553,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
       http_requests->Inc();
       Request req = parser.release();
       Reply reply = co_await Handle(req, conn, current);
-      stream.expires_after(cfg.read_timeout);
+      tcp_layer.expires_after(cfg.read_timeout);
       co_await http::async_write(stream, reply.res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || reply.close || !reply.res.keep_alive()) co_return;
     }
@@ -566,7 +605,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
   asio::awaitable<Reply> OnNewSession(const Request& req, const std::shared_ptr<Conn>& conn, SessionPtr& current) {
     if (by_cookie_size() >= cfg.max_sessions) co_return Unavailable(req, "sessions");
     const auto auth_value = req[http::field::authorization];
-    if (auth_value.empty()) {
+    const bool by_certificate = conn->client_cert.has_value();  // verified at the TLS handshake
+    if (auth_value.empty() && !by_certificate) {
       challenges->Inc();
       co_return Challenge(req, false);
     }
@@ -588,7 +628,28 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     const db::DeviceKey key = KeyOf(id);
     const std::string label = DeviceLabel(id);
 
-    // Authentication: what the header proves, then whether it may be used for this DeviceId.
+    // Authentication. A verified client certificate decides alone: it must name this DeviceId
+    // (tls.h CertificateNamesDevice); one naming another device is refused, never passed on to
+    // password checks. Otherwise: what the header proves, then whether it may be used for this
+    // DeviceId.
+    if (by_certificate) {
+      if (!CertificateNamesDevice(*conn->client_cert, key)) {
+        auth_failures[Kind::kIdentityMismatch]->Inc();
+        log->warn("refused {} from {}: its client certificate names '{}' (serialNumber '{}', sha256 {})", label,
+                  conn->peer, conn->client_cert->common_name, conn->client_cert->serial_number,
+                  conn->client_cert->sha256.substr(0, 16));
+        co_return BadRequest(req, "the TLS client certificate does not name this device", http::status::forbidden);
+      }
+      cert_sessions->Inc();
+      // Named arguments, no temporaries in the co_await expression (the rule of async_util.h):
+      // with temporaries here acsd crashed in the coroutine frame's destruction on the second
+      // certificate session (gcc 12; acsd_tls_e2e_test covers it).
+      AuthVerdict by_cert{Kind::kOk, AuthVia::kCertificate, ""};
+      std::optional<db::DeviceCredentials> no_owner;
+      std::string no_username;
+      co_return co_await StartSession(req, conn, current, *inform, env, key, label, std::move(by_cert),
+                                      std::move(no_owner), std::move(no_username));
+    }
     auto header = cwmp::ParseAuthorization(std::string_view(auth_value.data(), auth_value.size()));
     if (!header) {
       auth_failures[Kind::kMalformed]->Inc();
@@ -651,7 +712,18 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
           co_return Challenge(req, false);
       }
     }
+    std::string username = header->username;
+    co_return co_await StartSession(req, conn, current, *inform, env, key, label, std::move(verdict),
+                                    std::move(owner), std::move(username));
+  }
 
+  // The authenticated Inform: version negotiation, the session, the inventory write, credentials
+  // and tasks. `owner` and `username`: of the HTTP credentials (none for a client certificate).
+  asio::awaitable<Reply> StartSession(const Request& req, const std::shared_ptr<Conn>& conn, SessionPtr& current,
+                                      const cwmp::Inform& inform_message, const cwmp::Envelope& env,
+                                      const db::DeviceKey& key, const std::string& label, AuthVerdict verdict,
+                                      std::optional<db::DeviceCredentials> owner, std::string username) {
+    const cwmp::Inform* inform = &inform_message;
     // Version negotiation (CWMP 1.0-1.4).
     auto negotiated = cwmp::NegotiateAsAcs(env, cwmp::kLatestVersion);
     if (!negotiated) {
@@ -700,7 +772,8 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
 
     // The inventory write; the InformResponse waits for its commit (DESIGN §3).
     db::InformWrite write = MapInform(*inform, conn->peer, deps.clock->Now());
-    write.allow_create = verdict.via == AuthVia::kOnboarding && cfg.unknown_devices == UnknownDevices::kRegister;
+    write.allow_create = (verdict.via == AuthVia::kOnboarding || verdict.via == AuthVia::kCertificate) &&
+                         cfg.unknown_devices == UnknownDevices::kRegister;
     write.session_id = s->id.substr(0, 8);
     s->facts.parameter_key = write.parameter_key;
     s->facts.root = s->root;
@@ -747,7 +820,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
           log->info("[session={} device={}] new credentials confirmed (first use)", s->id.substr(0, 8), label);
         }
         if (owner && owner->active) cache.EraseOwner(owner->active->username);
-        cache.EraseOwner(header->username);
+        cache.EraseOwner(username);
         new_state.has_active_credentials = true;
         new_state.has_pending_credentials = false;
       } else {

@@ -20,6 +20,8 @@
 
 namespace ruru::acs {
 
+class TlsServer;
+
 struct CwmpEndpointDeps {
   const Config* config = nullptr;
   db::DeviceStore* devices = nullptr;
@@ -30,6 +32,7 @@ struct CwmpEndpointDeps {
   asio::thread_pool* db_pool = nullptr;  // blocking inventory calls run here
   std::string nonce_key;                 // Digest nonce HMAC key (>= 32 bytes)
   TaskEngine* tasks = nullptr;           // null: sessions run no tasks (tests of the endpoint alone)
+  const TlsServer* tls = nullptr;        // set: HTTPS only (cwmp.tls_*), client certificates per its settings
 };
 
 class CwmpEndpoint {

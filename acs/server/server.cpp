@@ -16,6 +16,7 @@
 #include "acs/server/metrics.h"
 #include "acs/server/secret_box.h"
 #include "acs/server/task_engine.h"
+#include "acs/server/tls.h"
 #include "base/asio.h"
 #include "db/migrator.h"
 #include "db/pg/pg_inventory.h"
@@ -173,7 +174,32 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   std::unique_ptr<db::TaskListener> listener =
       db::pg::StartTaskListener(pg, [&engine](const db::TaskNotice& n) { engine.OnNotice(n); });
 
+  // TLS (docs/tls.md): loaded before anything listens, so a bad file stops acsd at start.
+  std::unique_ptr<TlsServer> cwmp_tls, admin_tls;
+  if (!config.cwmp.tls_cert_file.empty()) {
+    TlsSettings t;
+    t.cert_file = config.cwmp.tls_cert_file;
+    t.key_file = config.cwmp.tls_key_file;
+    t.client_ca_file = config.cwmp.tls_client_ca_file;
+    t.client_certs = config.cwmp.tls_client_certs;
+    t.min_version = config.cwmp.tls_min_version;
+    auto loaded = TlsServer::Load("cwmp", t);
+    if (!loaded) return loaded.error();
+    cwmp_tls = std::move(*loaded);
+    log->info("CWMP endpoint: HTTPS, certificate {}", cwmp_tls->Describe());
+  }
+  if (!config.admin.tls_cert_file.empty()) {
+    TlsSettings t;
+    t.cert_file = config.admin.tls_cert_file;
+    t.key_file = config.admin.tls_key_file;
+    auto loaded = TlsServer::Load("admin", t);
+    if (!loaded) return loaded.error();
+    admin_tls = std::move(*loaded);
+    log->info("admin listener: HTTPS, certificate {}", admin_tls->Describe());
+  }
+
   CwmpEndpointDeps deps;
+  deps.tls = cwmp_tls.get();
   deps.config = &config;
   deps.devices = devices.get();
   deps.batcher = batcher.get();
@@ -216,6 +242,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   metrics.AddCallbackGauge("ruru_inventory_up", "1 when the last inventory check succeeded",
                            [&] { return db_ok ? 1.0 : 0.0; });
 
+  if (admin_tls) admin.UseTls(admin_tls.get(), metrics);
   if (Status st = endpoint.Listen(); !st.ok()) return st;
   if (Status st = admin.Listen(); !st.ok()) return st;
   endpoint.Start();
@@ -281,6 +308,32 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   };
   schedule_prune();
 
+  // SIGHUP: the TLS certificates and keys are read again (renewed certificates without a restart).
+  // A file that does not load is logged and the old certificate keeps serving.
+  asio::signal_set hup(ioc, SIGHUP);
+  Counter& reload_ok = metrics.GetCounter("ruru_tls_reloads_total", "TLS certificate reloads (SIGHUP) by result",
+                                          {{"result", "ok"}});
+  Counter& reload_failed = metrics.GetCounter("ruru_tls_reloads_total", "TLS certificate reloads (SIGHUP) by result",
+                                              {{"result", "failed"}});
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](beast::error_code ec, int) {
+      if (ec) return;
+      if (!cwmp_tls && !admin_tls) log->info("SIGHUP: no TLS configured, nothing to reload");
+      for (TlsServer* t : {cwmp_tls.get(), admin_tls.get()}) {
+        if (t == nullptr) continue;
+        if (Status st = t->Reload(); st.ok()) {
+          reload_ok.Inc();
+          log->info("SIGHUP: TLS reloaded: {}", t->Describe());
+        } else {
+          reload_failed.Inc();
+          log->error("SIGHUP: {} (the previous certificate keeps serving)", st.error().message);
+        }
+      }
+      wait_hup();
+    });
+  };
+  wait_hup();
+
   // Graceful drain on SIGTERM/SIGINT.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer drain_timer(ioc);
@@ -296,6 +349,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
       stopping = true;
       ping_timer.cancel();
       prune_timer.cancel();
+      hup.cancel();
       ioc.stop();
       return;
     }

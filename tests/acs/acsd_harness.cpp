@@ -15,6 +15,10 @@
 #include <sstream>
 #include <thread>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include "db/migrator.h"
 
 extern char** environ;
@@ -121,6 +125,75 @@ HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseco
   return out;
 }
 
+HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw, std::chrono::milliseconds timeout) {
+  HttpResult out;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    out.error = "connect failed";
+    ::close(fd);
+    return out;
+  }
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  if (SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) out.error = "cannot load CA " + ca_file;
+  SSL* ssl = SSL_new(ctx);
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+  SSL_set_fd(ssl, fd);
+  std::string data;
+  if (out.error.empty() && SSL_connect(ssl) != 1) {
+    const long verify = SSL_get_verify_result(ssl);
+    out.error = verify != X509_V_OK ? std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify)
+                                    : "TLS handshake failed";
+  } else if (out.error.empty()) {
+    SSL_write(ssl, raw.data(), static_cast<int>(raw.size()));
+    char buf[65536];
+    for (;;) {
+      const int n = SSL_read(ssl, buf, sizeof buf);
+      if (n <= 0) break;
+      data.append(buf, static_cast<size_t>(n));
+    }
+    SSL_shutdown(ssl);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  const size_t header_end = data.find("\r\n\r\n");
+  if (header_end == std::string::npos) {
+    if (out.error.empty()) out.error = "no answer";
+    return out;
+  }
+  std::istringstream hs(data.substr(0, header_end));
+  std::string line;
+  std::getline(hs, line);
+  if (line.size() >= 12) out.status = std::atoi(line.c_str() + 9);
+  while (std::getline(hs, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    out.headers[Lower(line.substr(0, colon))] = value;
+  }
+  out.body = data.substr(header_end + 4);
+  return out;
+}
+
+HttpResult HttpsRequest(uint16_t port, const std::string& ca_file, const std::string& method,
+                        const std::string& target, const std::map<std::string, std::string>& headers,
+                        const std::string& body, std::chrono::milliseconds timeout) {
+  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) raw += k + ": " + v + "\r\n";
+  raw += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return HttpsRaw(port, ca_file, raw, timeout);
+}
+
 HttpResult HttpRequest(uint16_t port, const std::string& method, const std::string& target,
                        const std::map<std::string, std::string>& headers, const std::string& body,
                        std::chrono::milliseconds timeout) {
@@ -184,7 +257,7 @@ void AcsdTest::StartAcsd(const std::string& extra_config) {
   ASSERT_NE(cwmp_port_, 0) << "acsd did not become ready:\n" << AcsdLog();
   // Ready for CPEs: the inventory has been checked.
   for (int i = 0; i < 200; ++i) {
-    if (HttpRequest(admin_port_, "GET", "/readyz").status == 200) return;
+    if (AdminRequest("GET", "/readyz").status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   FAIL() << "acsd never reported ready:\n" << AcsdLog();
@@ -246,7 +319,13 @@ nlohmann::json AcsdTest::RunCpesim(const std::vector<std::string>& args, std::ch
   return WaitCpesim(pid, report, timeout);
 }
 
-std::string AcsdTest::Metrics() { return HttpRequest(admin_port_, "GET", "/metrics").body; }
+HttpResult AcsdTest::AdminRequest(const std::string& method, const std::string& target,
+                                  const std::map<std::string, std::string>& headers, const std::string& body) {
+  if (!admin_ca_.empty()) return HttpsRequest(admin_port_, admin_ca_, method, target, headers, body);
+  return HttpRequest(admin_port_, method, target, headers, body);
+}
+
+std::string AcsdTest::Metrics() { return AdminRequest("GET", "/metrics").body; }
 
 double AcsdTest::Metric(const std::string& series) {
   const std::string text = Metrics();

@@ -28,6 +28,13 @@ HttpResult HttpRequest(uint16_t port, const std::string& method, const std::stri
                        const std::map<std::string, std::string>& headers = {}, const std::string& body = "",
                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// The same over TLS, the server verified against `ca_file` for the address 127.0.0.1 (error set
+// and status 0 when the handshake or the verification fails).
+HttpResult HttpsRequest(uint16_t port, const std::string& ca_file, const std::string& method,
+                        const std::string& target, const std::map<std::string, std::string>& headers = {},
+                        const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(10));
+HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 class AcsdTest : public PgTest {
  protected:
@@ -42,7 +49,12 @@ class AcsdTest : public PgTest {
   int StopAcsd(int sig = SIGTERM, std::chrono::seconds timeout = std::chrono::seconds(30));
   bool AcsdRunning();
   std::string AcsdLog() const;
-  std::string CwmpUrl() const { return "http://127.0.0.1:" + std::to_string(cwmp_port_) + "/"; }
+  std::string CwmpUrl() const {
+    return std::string(cwmp_tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(cwmp_port_) + "/";
+  }
+  // A request to the admin listener (HTTPS verified with admin_ca_ when that is set).
+  HttpResult AdminRequest(const std::string& method, const std::string& target,
+                          const std::map<std::string, std::string>& headers = {}, const std::string& body = "");
 
   // Runs cpesim with `args` (plus --acs-url and --report) and returns its report; fails the test
   // on a non-zero exit or a missing report.
@@ -60,6 +72,8 @@ class AcsdTest : public PgTest {
   uint16_t cwmp_port_ = 0;
   uint16_t admin_port_ = 0;
   pid_t acsd_pid_ = -1;
+  bool cwmp_tls_ = false;   // set before StartAcsd when the config makes the CWMP endpoint HTTPS
+  std::string admin_ca_;    // set before StartAcsd when the admin listener is HTTPS: the CA verifying it
 };
 
 // Spawns `argv` with stdout+stderr to `log_path`; -1 on failure.

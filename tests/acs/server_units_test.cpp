@@ -10,6 +10,7 @@
 #include "acs/server/inform_mapping.h"
 #include "acs/server/metrics.h"
 #include "acs/server/secret_box.h"
+#include "acs/server/tls.h"
 #include "base/clock.h"
 #include "cwmp/http_auth.h"
 
@@ -85,6 +86,56 @@ TEST(Config, ValidateCrossFieldRules) {
   EXPECT_TRUE(Validate(c).ok());
   c.log.level = "loud";
   EXPECT_FALSE(Validate(c).ok());
+}
+
+TEST(Config, TlsSettingsGoTogether) {
+  Config c;
+  c.database.dsn = "x";
+  c.credentials.key_file = "/k";
+  c.cwmp.tls_cert_file = "/c.pem";
+  EXPECT_NE(Validate(c).error().message.find("cwmp.tls_cert_file and cwmp.tls_key_file go together"), std::string::npos);
+  c.cwmp.tls_key_file = "/k.pem";
+  EXPECT_TRUE(Validate(c).ok());
+  c.cwmp.tls_client_certs = ClientCerts::kRequired;
+  EXPECT_NE(Validate(c).error().message.find("tls_client_ca_file"), std::string::npos);
+  c.cwmp.tls_client_ca_file = "/ca.pem";
+  EXPECT_TRUE(Validate(c).ok());
+  c.cwmp.tls_cert_file.clear();
+  c.cwmp.tls_key_file.clear();
+  EXPECT_FALSE(Validate(c).ok());  // client certificates without HTTPS
+  c.cwmp.tls_client_certs = ClientCerts::kOff;
+  c.admin.tls_key_file = "/k.pem";
+  EXPECT_FALSE(Validate(c).ok());
+  auto parsed = ParseConfigText("[cwmp]\ntls_client_certs = optional\ntls_min_version = 1.3\n", "t");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->cwmp.tls_client_certs, ClientCerts::kOptional);
+  EXPECT_EQ(parsed->cwmp.tls_min_version, "1.3");
+  EXPECT_FALSE(ParseConfigText("[cwmp]\ntls_min_version = 1.1\n", "t").ok());
+  EXPECT_FALSE(ParseConfigText("[cwmp]\ntls_client_certs = sometimes\n", "t").ok());
+}
+
+TEST(Tls, ACertificateNamesItsDeviceByCnOrSerialNumberAttributeExactly) {
+  const db::DeviceKey key{"00D09E", "RR-5000", "S123"};
+  auto cert = [](std::string cn, std::string serial = "") { return PeerCertificate{std::move(cn), std::move(serial), ""}; };
+  EXPECT_TRUE(CertificateNamesDevice(cert("00D09E-S123"), key));
+  EXPECT_TRUE(CertificateNamesDevice(cert("00D09E-RR-5000-S123"), key));
+  EXPECT_TRUE(CertificateNamesDevice(cert("whatever", "00D09E-S123"), key));
+  EXPECT_FALSE(CertificateNamesDevice(cert("00D09E-S1234"), key));
+  EXPECT_FALSE(CertificateNamesDevice(cert("00d09e-S123"), key));  // case-sensitive
+  EXPECT_FALSE(CertificateNamesDevice(cert("S123"), key));         // a serial alone is not unique
+  EXPECT_FALSE(CertificateNamesDevice(cert(""), key));
+  EXPECT_FALSE(CertificateNamesDevice(cert("00D09E-S123"), db::DeviceKey{"00D09E", "RR-5000", ""}));
+  EXPECT_FALSE(CertificateNamesDevice(cert("00D09E--S123"), db::DeviceKey{"00D09E", "", "S123"}));
+}
+
+TEST(Tls, LoadFailsClearlyOnMissingFiles) {
+  TlsSettings t;
+  t.cert_file = "/nonexistent/cert.pem";
+  t.key_file = "/nonexistent/key.pem";
+  auto loaded = TlsServer::Load("cwmp", t);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("cwmp TLS: certificate /nonexistent/cert.pem"), std::string::npos)
+      << loaded.error().message;
 }
 
 TEST(Config, HostPort) {

@@ -19,7 +19,9 @@
 # TASK_SHARE (0; e.g. 0.1: during phase 2, TASK_SHARE of the devices have a pending
 # GetParameterValues task at all times: every 0.2 s devices without one get one, picked at random,
 # so about that share of the periodic sessions runs a task; the tasks are inserted with SQL so the
-# API's own cost is not in the figure).
+# API's own cost is not in the figure), TLS (0; 1 = HTTPS with an ECDSA P-256 certificate and full
+# handshakes, resume = HTTPS where every device resumes its previous TLS session, rsa = HTTPS with an
+# RSA-2048 certificate; docs/tls.md; the handshake counters are printed).
 # Bounded: the whole run stops after about WARMUP + WINDOW + 120 s; everything it started is
 # stopped on exit (also on error or Ctrl-C).
 set -euo pipefail
@@ -39,6 +41,7 @@ ROTATE="${ROTATE:-true}"
 PERF="${PERF:-0}"
 PG_STATS="${PG_STATS:-0}"
 TASK_SHARE="${TASK_SHARE:-0}"
+TLS="${TLS:-0}"
 PG_BIN=/usr/lib/postgresql/15/bin
 ACSD="$BUILD/acs/acsd"
 CPESIM="${CPESIM:-$BUILD/tests/cpesim/cpesim}"
@@ -103,6 +106,17 @@ listen = 127.0.0.1:0
 [log]
 level = warn
 CONF
+SCHEME=http
+TLS_ARGS=()
+if [[ "$TLS" != 0 ]]; then
+  if [[ "$TLS" == rsa ]]; then KEYOPT=(-newkey rsa:2048); else KEYOPT=(-newkey ec -pkeyopt ec_paramgen_curve:P-256); fi
+  openssl req -x509 "${KEYOPT[@]}" -nodes -keyout "$WORK/tls-key.pem" -out "$WORK/tls-cert.pem" -days 2 \
+    -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
+  sed -i "s|^\[credentials\]|tls_cert_file = $WORK/tls-cert.pem\ntls_key_file = $WORK/tls-key.pem\n[credentials]|" "$WORK/acsd.conf"
+  SCHEME=https
+  TLS_ARGS=(--tls-ca "$WORK/tls-cert.pem")
+  [[ "$TLS" == resume ]] && TLS_ARGS+=(--tls-resume)
+fi
 LD_PRELOAD="${ACSD_LD_PRELOAD:-}" "$ACSD" run --config "$WORK/acsd.conf" --ready-file "$WORK/ready" >"$WORK/acsd.log" 2>&1 &
 ACSD_PID=$!
 for _ in $(seq 100); do [[ -s "$WORK/ready" ]] && break; sleep 0.1; done
@@ -131,7 +145,7 @@ TICK="$(getconf CLK_TCK)"
 THREAD_ARGS=()
 if [[ "$CPESIM_THREADS" != 1 ]]; then THREAD_ARGS=(--threads "$CPESIM_THREADS"); fi
 DURATION=$((WARMUP + WINDOW + 90))
-"$CPESIM" --acs-url "http://127.0.0.1:$CWMP_PORT/" --devices "$DEVICES" --ramp-per-second 0 \
+"$CPESIM" --acs-url "$SCHEME://127.0.0.1:$CWMP_PORT/" --devices "$DEVICES" --ramp-per-second 0 "${TLS_ARGS[@]}" \
   --source-ips 127.16.0.0/12 --inform-interval "$INTERVAL" --max-inflight "$INFLIGHT" \
   --duration "$DURATION" --summary-interval 5 --report "$WORK/report.json" "${THREAD_ARGS[@]}" \
   >"$WORK/cpesim.log" 2>&1 &
@@ -172,6 +186,8 @@ S0="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
 F0="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
 B0="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
 C0="$(cpu_ticks)"
+HF0="$(metric 'ruru_tls_handshakes_total{listener="cwmp",result="full"}')"
+HR0="$(metric 'ruru_tls_handshakes_total{listener="cwmp",result="resumed"}')"
 P0="$(pg_ticks)"
 M0="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
 if [[ "$PG_STATS" == 1 ]]; then
@@ -188,6 +204,8 @@ S1="$(metric 'ruru_cwmp_sessions_total{outcome="completed"}')"
 F1="$(metric 'ruru_cwmp_sessions_total{outcome="failed"}')"
 B1="$(metric 'ruru_cwmp_503_total{reason="sessions"}')"
 C1="$(cpu_ticks)"
+HF1="$(metric 'ruru_tls_handshakes_total{listener="cwmp",result="full"}')"
+HR1="$(metric 'ruru_tls_handshakes_total{listener="cwmp",result="resumed"}')"
 P1="$(pg_ticks)"
 M1="$(awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat")"
 RSS="$(rss_kb)"
@@ -218,14 +236,16 @@ printf '  periodic sessions/s: %.0f  (%s completed, %s failed, %s 503 for max_se
 printf '  tasks in the window: %s GetParameterValues tasks done (%.1f%% of the sessions; TASK_SHARE %s)\n' \
   "$TASKS_DONE" "$(echo "100 * $TASKS_DONE / ($SESSIONS + 0.000001)" | bc -l)" "$TASK_SHARE"
 printf '  acsd CPU per session: %.0f us (utime+stime)\n' "$CPU_US"
+[[ "$TLS" != 0 ]] && printf '  TLS (%s): %s full and %s resumed handshakes in the window\n' "$TLS" \
+  "$(( ${HF1%.*} - ${HF0%.*} ))" "$(( ${HR1%.*} - ${HR0%.*} ))"
 printf '  acsd RSS:            %.1f MB\n' "$(echo "$RSS / 1024" | bc -l)"
 printf '  cores used in the window: acsd %.2f, PostgreSQL >= %.2f, cpesim %.2f (of %s)\n' \
   "$(echo "($C1 - $C0) / $TICK / ($W1 - $W0)" | bc -l)" "$(echo "($P1 - $P0) / $TICK / ($W1 - $W0)" | bc -l)" \
   "$(echo "($M1 - $M0) / $TICK / ($W1 - $W0)" | bc -l)" "$(nproc)"
 printf '  PostgreSQL:          %.0f bytes/device over %s devices (inform_events: %.0f MB)\n' "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)" "$DB_DEVICES" "$(echo "$EVENTS_BYTES / 1048576" | bc -l)"
 printf '  cpesim latency:      %s\n' "$LAT"
-printf '{"devices":%s,"interval":%s,"task_share":%s,"tasks_done":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
-  "$DEVICES" "$INTERVAL" "$TASK_SHARE" "$TASKS_DONE" "$REG_RATE" "$RATE" "$CPU_US" "$(echo "$RSS / 1024" | bc -l)" "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)"
+printf '{"devices":%s,"interval":%s,"tls":"%s","task_share":%s,"tasks_done":%s,"registrations_per_s":%.0f,"sessions_per_s":%.0f,"cpu_us_per_session":%.0f,"rss_mb":%.1f,"pg_bytes_per_device":%.0f}\n' \
+  "$DEVICES" "$INTERVAL" "$TLS" "$TASK_SHARE" "$TASKS_DONE" "$REG_RATE" "$RATE" "$CPU_US" "$(echo "$RSS / 1024" | bc -l)" "$(echo "$DB_BYTES / $DB_DEVICES" | bc -l)"
 [[ "$PG_STATS" == 1 ]] && { echo "  PostgreSQL statements by time in the window ($WORK/pg_stats.txt):"; cat "$WORK/pg_stats.txt"; }
 if [[ "$PERF" == 1 && -f "$WORK/perf.data" ]]; then
   perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 >"$WORK/perf.txt" || true

@@ -110,6 +110,7 @@ struct Fleet::SimDevice {
   std::vector<cwmp::TransferComplete> completes;  // TransferComplete requests not yet acknowledged
   std::vector<Transfer> transfers;
   std::string reboot_key;
+  TlsSessionSlot tls_session;  // --tls-resume
   SteadyTime next_periodic = kNever;
   SteadyTime retry_at = kNever;
   SteadyTime up_at = kNever;  // rebooting: comes back then
@@ -182,6 +183,15 @@ Status Fleet::Start() {
     if (ec) return Error{ErrorCode::kInvalidArgument, "--tls-ca " + config_.tls_ca_file + ": " + ec.message()};
   } else {
     tls_->set_default_verify_paths(ec);
+  }
+  if (config_.tls_client_cert_file.empty() != config_.tls_client_key_file.empty()) {
+    return Error{ErrorCode::kInvalidArgument, "--tls-client-cert and --tls-client-key go together"};
+  }
+  if (!config_.tls_client_cert_file.empty()) {
+    tls_->use_certificate_chain_file(config_.tls_client_cert_file, ec);
+    if (ec) return Error{ErrorCode::kInvalidArgument, "--tls-client-cert " + config_.tls_client_cert_file + ": " + ec.message()};
+    tls_->use_private_key_file(config_.tls_client_key_file, asio::ssl::context::pem, ec);
+    if (ec) return Error{ErrorCode::kInvalidArgument, "--tls-client-key " + config_.tls_client_key_file + ": " + ec.message()};
   }
   if (!config_.connreq_listen.empty()) {
     ConnReqServer::Hooks hooks;
@@ -706,6 +716,7 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
       if (!ec) options.source = addr;
     }
     options.tls = url->tls ? tls_.get() : nullptr;
+    if (config_.tls_resume) options.resume = &d.tls_session;
     options.timeout = config_.http_timeout;
     options.max_body = kMaxCwmpBody;
     http.emplace(io_.get_executor(), *url, options);

@@ -46,6 +46,9 @@ struct FleetConfig {
   uint32_t inform_interval_seconds = 300;  // 0: keep the model's PeriodicInformInterval
   double ramp_per_second = 100;            // 0: all at once
   std::string tls_ca_file;                 // CA bundle for https ACS and file servers
+  std::string tls_client_cert_file;        // PEM client certificate (+ chain) every device presents; "" = none
+  std::string tls_client_key_file;         // its private key
+  bool tls_resume = false;                 // each device resumes its previous TLS session (tickets)
   std::string connreq_listen;              // "127.0.0.1:0"; empty: no listener
   std::string connreq_host;                // host in ConnectionRequestURL (default: the listen host)
   std::optional<Ipv4Range> source_ips;     // 127.1.0.0/16; nullopt: the OS chooses the source

@@ -221,8 +221,22 @@ void HttpSession::SetCredentials(std::string user, std::string password) {
   basic_ = false;
 }
 
+TlsSessionSlot::~TlsSessionSlot() { Set(nullptr); }
+
+void TlsSessionSlot::Set(SSL_SESSION* s) {
+  if (session != nullptr) SSL_SESSION_free(session);
+  session = s;
+}
+
 void HttpSession::Close() {
   boost::system::error_code ec;
+  if (tls_stream_ && options_.resume != nullptr) {
+    // The session (with the ticket a TLS 1.3 server sent after the handshake) for the next time.
+    // A copy: closing without close_notify makes OpenSSL mark the connection's own session
+    // object not resumable when the connection is freed (ssl_clear_bad_session).
+    SSL_SESSION* s = SSL_get0_session(tls_stream_->native_handle());
+    if (s != nullptr && SSL_SESSION_is_resumable(s) == 1) options_.resume->Set(SSL_SESSION_dup(s));
+  }
   if (tls_stream_) {
     // No close_notify: the simulator drops its side like a CPE closing the socket.
     beast::get_lowest_layer(*tls_stream_).socket().close(ec);
@@ -310,6 +324,9 @@ asio::awaitable<Status> HttpSession::Connect() {
       co_return Fail("TLS to " + where + ": cannot set the host name to verify");
     }
     tls_stream_->set_verify_mode(asio::ssl::verify_peer);
+    if (options_.resume != nullptr && options_.resume->session != nullptr) {
+      SSL_set_session(ssl, options_.resume->session);
+    }
     beast::get_lowest_layer(*tls_stream_).expires_at(deadline_);
     co_await tls_stream_->async_handshake(asio::ssl::stream_base::client,
                                           asio::redirect_error(asio::use_awaitable, ec));

@@ -35,9 +35,20 @@ struct Url {
 // or beyond 65535, and URLs over 2048 bytes, with a one-line kInvalidArgument.
 Result<Url> ParseUrl(std::string_view text);
 
+// A device's saved TLS session (resumption across its sessions, --tls-resume). Owned by the device.
+struct TlsSessionSlot {
+  TlsSessionSlot() = default;
+  TlsSessionSlot(const TlsSessionSlot&) = delete;
+  TlsSessionSlot& operator=(const TlsSessionSlot&) = delete;
+  ~TlsSessionSlot();
+  void Set(SSL_SESSION* s);  // takes ownership
+  SSL_SESSION* session = nullptr;
+};
+
 struct ClientOptions {
   std::optional<asio::ip::address> source;   // bind here (port 0) before connecting
   asio::ssl::context* tls = nullptr;         // for https: its CA verifies the peer; must outlive the session
+  TlsSessionSlot* resume = nullptr;          // offer this saved session and keep the new one (must outlive)
   std::chrono::milliseconds timeout{30000};  // per Send: resolve + connect + TLS + write + read, retries included
   size_t max_body = 4 * 1024 * 1024;         // response bodies beyond this are an error
 };

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   config.inform_interval_seconds = opt.inform_interval_s;
   config.ramp_per_second = opt.ramp_per_second;
   config.tls_ca_file = opt.tls_ca;
+  config.tls_client_cert_file = opt.tls_client_cert;
+  config.tls_client_key_file = opt.tls_client_key;
+  config.tls_resume = opt.tls_resume;
   config.connreq_listen = opt.connreq_listen.host + ":" + std::to_string(opt.connreq_listen.port);
   config.source_ips = opt.source_ips;
   config.max_inflight = opt.max_inflight;

@@ -409,6 +409,18 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
       ->group(acs)
       ->type_name("FILE")
       ->check(Checked(ValidateFile));
+  app.add_option("--tls-client-cert", o.tls_client_cert,
+                 "client certificate (PEM) every device presents to an https ACS (with --tls-client-key)")
+      ->group(acs)
+      ->type_name("FILE")
+      ->check(Checked(ValidateFile));
+  app.add_option("--tls-client-key", o.tls_client_key, "private key (PEM) of --tls-client-cert")
+      ->group(acs)
+      ->type_name("FILE")
+      ->check(Checked(ValidateFile));
+  app.add_flag("--tls-resume", o.tls_resume,
+               "each device resumes its previous TLS session (session ticket) instead of a full handshake")
+      ->group(acs);
   app.add_option("--acs-username-format", o.acs_username_format,
                  "Each device's ACS username; {serial} and {index} (1, 2, ...) are replaced")
       ->capture_default_str()

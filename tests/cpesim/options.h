@@ -71,6 +71,9 @@ struct Options {
   uint32_t ramp_per_second = 100;                       // --ramp-per-second; devices started per second, 0: all at once
   double duration_s = 0;                                // --duration; 0: until SIGINT/SIGTERM
   std::string tls_ca;                                   // --tls-ca FILE; "": the system's CA store
+  std::string tls_client_cert;                          // --tls-client-cert FILE (every device presents it)
+  std::string tls_client_key;                           // --tls-client-key FILE
+  bool tls_resume = false;                              // --tls-resume
   HostPort connreq_listen{"127.0.0.1", 0};              // --connreq-listen; the one connection request listener
   std::optional<Ipv4Range> source_ips;                  // --source-ips; nullopt: the kernel picks the source
   uint32_t max_inflight = 1000;                         // --max-inflight; concurrent sessions + transfers

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace ruru::test {
 
@@ -65,6 +68,119 @@ struct SelfSignedCert {
   }
   SelfSignedCert(const SelfSignedCert&) = delete;
   SelfSignedCert& operator=(const SelfSignedCert&) = delete;
+};
+
+}  // namespace ruru::test
+
+namespace ruru::test {
+
+// A throwaway certificate authority (ECDSA P-256, or RSA when asked) that issues leaf certificates
+// as PEM files in the temp directory (removed with it): servers with SAN IP 127.0.0.1 and DNS
+// localhost, clients with a chosen subject CN (e.g. a CPE's "OUI-SerialNumber"). `cert` is the trust
+// anchor to load (cpesim --tls-ca, acsd cwmp.tls_client_ca_file).
+class TestCa {
+ public:
+  enum class KeyType { kEcdsaP256, kRsa2048 };
+  struct Leaf {
+    std::filesystem::path cert, key;
+  };
+
+  explicit TestCa(const std::string& name, KeyType type = KeyType::kEcdsaP256) : type_(type) {
+    static std::atomic<int> counter{0};
+    stem_ = std::filesystem::temp_directory_path() /
+            (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    key_ = NewKey(type_);
+    ca_ = X509_new();
+    Fill(ca_, "Ruru test CA " + name, nullptr, key_, 1, {{NID_basic_constraints, "critical,CA:TRUE"},
+                                                         {NID_key_usage, "critical,keyCertSign,cRLSign"}});
+    cert = stem_.string() + "-ca.pem";
+    Write(cert, ca_, nullptr);
+  }
+  ~TestCa() {
+    std::error_code ec;
+    for (const auto& p : files_) std::filesystem::remove(p, ec);
+    std::filesystem::remove(cert, ec);
+    X509_free(ca_);
+    EVP_PKEY_free(key_);
+  }
+  TestCa(const TestCa&) = delete;
+  TestCa& operator=(const TestCa&) = delete;
+
+  // A server certificate for 127.0.0.1 / localhost, with a key of `type`.
+  Leaf IssueServer(const std::string& name, KeyType type = KeyType::kEcdsaP256) {
+    return Issue(name, type, {{NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
+                              {NID_basic_constraints, "critical,CA:FALSE"},
+                              {NID_ext_key_usage, "serverAuth"}});
+  }
+  // A client certificate with subject CN `common_name` (and optionally a serialNumber attribute).
+  Leaf IssueClient(const std::string& common_name, const std::string& serial_attribute = "") {
+    return Issue(common_name, KeyType::kEcdsaP256,
+                 {{NID_basic_constraints, "critical,CA:FALSE"}, {NID_ext_key_usage, "clientAuth"}},
+                 serial_attribute);
+  }
+
+  std::filesystem::path cert;
+
+ private:
+  static EVP_PKEY* NewKey(KeyType type) {
+    return type == KeyType::kRsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+  }
+  void Fill(X509* x, const std::string& cn, X509* issuer, EVP_PKEY* pubkey, long serial,
+            std::initializer_list<std::pair<int, const char*>> exts, const std::string& serial_attribute = "") {
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, pubkey);
+    X509_NAME* n = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+    if (!serial_attribute.empty()) {
+      X509_NAME_add_entry_by_NID(n, NID_serialNumber, MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>(serial_attribute.c_str()), -1, -1, 0);
+    }
+    X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : n);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : x, x, nullptr, nullptr, 0);
+    for (const auto& [nid, value] : exts) {
+      if (X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value)) {
+        X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+      }
+    }
+    X509_sign(x, key_, EVP_sha256());
+  }
+  Leaf Issue(const std::string& cn, KeyType type, std::initializer_list<std::pair<int, const char*>> exts,
+             const std::string& serial_attribute = "") {
+    EVP_PKEY* k = NewKey(type);
+    X509* x = X509_new();
+    Fill(x, cn, ca_, k, ++serial_, exts, serial_attribute);
+    Leaf leaf;
+    const std::string base = stem_.string() + "-" + std::to_string(serial_);
+    leaf.cert = base + "-cert.pem";
+    leaf.key = base + "-key.pem";
+    Write(leaf.cert, x, nullptr);
+    Write(leaf.key, nullptr, k);
+    files_.push_back(leaf.cert);
+    files_.push_back(leaf.key);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return leaf;
+  }
+  static void Write(const std::filesystem::path& path, X509* x, EVP_PKEY* k) {
+    if (FILE* f = std::fopen(path.c_str(), "w")) {
+      if (x != nullptr) PEM_write_X509(f, x);
+      if (k != nullptr) PEM_write_PrivateKey(f, k, nullptr, nullptr, 0, nullptr, nullptr);
+      std::fclose(f);
+    }
+  }
+
+  KeyType type_;
+  std::filesystem::path stem_;
+  EVP_PKEY* key_ = nullptr;
+  X509* ca_ = nullptr;
+  long serial_ = 1;
+  std::vector<std::filesystem::path> files_;
 };
 
 }  // namespace ruru::test
