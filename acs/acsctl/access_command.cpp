@@ -147,9 +147,98 @@ CliStatus RunAudit(ApiClient& client, const AuditOptions& o) {
   return {};
 }
 
+struct ApprovalsOptions {
+  ApiCommandOptions api;
+  std::string state;
+  int limit = 50;
+};
+
+void PrintApproval(const Json& a) {
+  const auto now = std::chrono::system_clock::now();
+  PrintFields(std::cout, {{"approval", Text(Field(a, "id"))},
+                          {"state", Str(a, "state")},
+                          {"action", Str(a, "action")},
+                          {"call", Str(a, "method") + " " + Str(a, "target")},
+                          {"requested by", Str(a, "requested_by") + " (" + Str(a, "requested_role") + ")"},
+                          {"reason", Str(a, "reason")},
+                          {"created", TimeWithAge(Str(a, "created_at"), now)},
+                          {"expires", TimeWithAge(Str(a, "expires_at"), now)},
+                          {"decided by", Str(a, "decided_by").empty() ? "-" : Str(a, "decided_by")},
+                          {"result", Field(a, "result_status").is_null() ? "-" : Text(Field(a, "result_status"))}});
+}
+
+CliStatus RunApprovals(ApiClient& client, const ApprovalsOptions& o) {
+  std::vector<std::pair<std::string, std::string>> query;
+  if (!o.state.empty()) query.emplace_back("state", o.state);
+  query.emplace_back("limit", std::to_string(o.limit));
+  auto list = GetList(client, std::string(kApiPrefix) + "/approvals", query, false);
+  if (!list) return list.failure();
+  if (o.api.json) {
+    PrintListJson(*list);
+    return {};
+  }
+  const auto now = std::chrono::system_clock::now();
+  Table table({"ID", "STATE", "ACTION", "REQUESTED BY", "AGE", "REASON", "DECIDED BY"});
+  for (const Json& a : list->items) {
+    table.Add({Text(Field(a, "id")), Str(a, "state"), Str(a, "action"), Str(a, "requested_by"),
+               Relative(Str(a, "created_at"), now), Str(a, "reason"),
+               Str(a, "decided_by").empty() ? "-" : Str(a, "decided_by")});
+  }
+  if (table.empty()) {
+    std::cerr << "no approvals" << (o.state.empty() ? "" : " " + o.state) << "\n";
+  } else {
+    table.Print(std::cout);
+  }
+  return {};
+}
+
+struct DecideOptions {
+  ApiCommandOptions api;
+  std::string id;
+};
+
+CliStatus RunDecide(ApiClient& client, const DecideOptions& o, bool approve) {
+  if (o.id.empty() || o.id.find_first_not_of("0123456789") != std::string::npos) {
+    return Usage("approval id: a number (see `acsctl approvals`)");
+  }
+  ApiRequest request;
+  request.method = "POST";
+  request.path = std::string(kApiPrefix) + "/approvals/" + o.id + (approve ? "/approve" : "/reject");
+  auto r = client.Send(request);
+  if (!r) return r.failure();
+  if (o.api.json) {
+    PrintRawJson(r->body);
+    return {};
+  }
+  const Json& a = Field(r->json, "approval");
+  PrintApproval(a);
+  if (approve && Str(a, "state") != "executed") {
+    return Failed("approved, but the call failed when it ran: HTTP " + Text(Field(a, "result_status")) + " " +
+                  Field(a, "result").dump());
+  }
+  return {};
+}
+
 }  // namespace
 
 void AddAccessCommands(CLI::App& app) {
+  auto ap = std::make_shared<ApprovalsOptions>();
+  CLI::App* approvals = app.add_subcommand("approvals", "List two-person approvals (pending first: --state pending)");
+  approvals->add_option("--state", ap->state, "pending, approved, rejected, expired, executed or failed");
+  approvals->add_option("--limit", ap->limit, "At most this many (1..1000)")->check(CLI::Range(1, 1000));
+  AddApiOptions(approvals, &ap->api);
+  approvals->callback([ap] { RunApiCommand(ap->api, [&](ApiClient& c) { return RunApprovals(c, *ap); }); });
+
+  for (bool approve : {true, false}) {
+    auto d = std::make_shared<DecideOptions>();
+    CLI::App* cmd = app.add_subcommand(approve ? "approve" : "reject",
+                                       approve ? "Approve another user's pending change: it runs now, as theirs"
+                                               : "Reject a pending change (or withdraw your own)");
+    cmd->add_option("ID", d->id, "The approval's id")->required();
+    AddApiOptions(cmd, &d->api);
+    cmd->callback([d, approve] { RunApiCommand(d->api, [&](ApiClient& c) { return RunDecide(c, *d, approve); }); });
+  }
+
   auto a = std::make_shared<AuditOptions>();
   CLI::App* audit = app.add_subcommand("audit", "Show the audit log: every state-changing call, newest first");
   audit->add_option("--since", a->since, "At or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z)");

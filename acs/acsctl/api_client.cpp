@@ -197,6 +197,14 @@ CliResult<ApiResponse> ApiClient::Send(const ApiRequest& request) {
   }
   if (!response.body.empty()) {
     response.json = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    // Two-person approval: nothing was done yet (docs/security.md).
+    if (response.status == 202 && !response.json.is_discarded() && response.json.is_object() &&
+        response.json.contains("approval") && response.json["approval"].is_object() &&
+        response.json["approval"].contains("id")) {
+      const std::string id = response.json["approval"]["id"].dump();
+      return Failure{kExitPending, "this change needs a second person's approval: it is stored as approval " + id +
+                                       " and has not been made yet; another user runs `acsctl approve " + id + "`"};
+    }
     if (response.json.is_discarded()) {
       return Failed("the API answered HTTP " + std::to_string(response.status) +
                     " with something that is not JSON: " + Printable(response.body, 100));

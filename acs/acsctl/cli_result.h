@@ -18,6 +18,7 @@ inline constexpr int kExitFailed = 1;       // the operation failed: an API erro
 inline constexpr int kExitUsage = 2;        // the command line is wrong or incomplete (no URL or token)
 inline constexpr int kExitUnreachable = 3;  // the API could not be reached: refused, timeout, 503
 inline constexpr int kExitAuth = 4;         // the API refused the token: 401, 403
+inline constexpr int kExitPending = 5;      // stored as a pending approval: a second person must approve it
 
 struct Failure {
   int exit_code = kExitFailed;

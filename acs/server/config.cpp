@@ -1,5 +1,7 @@
 #include "acs/server/config.h"
 
+#include "acs/server/permissions.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -282,6 +284,11 @@ const std::vector<Field>& Fields() {
     f.push_back(Num("api.rate_limit_per_second", "requests per token and second, sustained, per node (0: no limit)",
                     &Config::api, &P::rate_limit_per_second));
     f.push_back(Num("api.rate_limit_burst", "requests per token at once", &Config::api, &P::rate_limit_burst));
+    f.push_back(Str("api.two_person_actions",
+                    "comma-separated actions whose calls wait for a second person's approval (docs/security.md)",
+                    &Config::api, &P::two_person_actions));
+    f.push_back(Dur("api.approval_ttl", "a pending approval not decided by then expires", &Config::api,
+                    &P::approval_ttl));
     f.push_back(Str("log.level", "trace, debug, info, warn or error", &Config::log, &L::level));
     return f;
   }();
@@ -390,6 +397,27 @@ Result<HostPort> ParseHostPort(const std::string& text) {
   return hp;
 }
 
+Result<std::vector<std::string>> TwoPersonActions(const ApiConfig& api) {
+  std::vector<std::string> out;
+  std::string_view rest = api.two_person_actions;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string item(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.erase(0, 1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+    if (item.empty()) continue;
+    const Permission* p = FindPermission(item);
+    if (p == nullptr) return InvalidArgument("api.two_person_actions: unknown action '" + item + "'");
+    if (!p->changes_state) {
+      return InvalidArgument("api.two_person_actions: '" + item + "' changes nothing: only changes need approval");
+    }
+    if (item.rfind("approvals.", 0) == 0) return InvalidArgument("api.two_person_actions: approvals cannot need approval");
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 Status Validate(const Config& c) {
   if (c.database.dsn.empty()) return InvalidArgument("database.dsn is required (or RURU_DATABASE_DSN)");
   if (auto hp = ParseHostPort(c.cwmp.listen); !hp) return InvalidArgument("cwmp.listen: " + hp.error().message);
@@ -452,6 +480,8 @@ Status Validate(const Config& c) {
   if (c.api.max_body_bytes < 1024 || c.api.max_bulk_devices == 0) {
     return InvalidArgument("api.max_body_bytes must be >= 1024 and api.max_bulk_devices > 0");
   }
+  if (auto actions = TwoPersonActions(c.api); !actions.ok()) return actions.error();
+  if (c.api.approval_ttl.count() <= 0) return InvalidArgument("api.approval_ttl must be > 0");
   if (c.api.rate_limit_per_second > 0 && c.api.rate_limit_burst == 0) {
     return InvalidArgument("api.rate_limit_burst must be > 0 when api.rate_limit_per_second is set");
   }

@@ -124,6 +124,11 @@ struct ApiConfig {
   std::chrono::seconds token_max_lifetime{365 * 86400};     // longest expires_in through the API
   size_t rate_limit_per_second = 50;        // requests per token and second, sustained (0: no limit)
   size_t rate_limit_burst = 200;            // requests per token at once
+  // Two-person approval (docs/security.md): calls of these actions (comma-separated permission
+  // actions, e.g. "tags.bulk, devices.delete") are stored as pending approvals that another user
+  // must approve before they run.
+  std::string two_person_actions;
+  std::chrono::seconds approval_ttl{86400}; // a pending approval not decided by then expires
 };
 
 struct LogConfig {
@@ -166,6 +171,10 @@ struct HostPort {
   uint16_t port = 0;
 };
 Result<HostPort> ParseHostPort(const std::string& text);
+
+// api.two_person_actions as a list, each checked against the permission table (a known action that
+// changes state, not an approvals.* one).
+Result<std::vector<std::string>> TwoPersonActions(const ApiConfig& api);
 
 // The configuration as INI text (secrets shown as "<set>"), e.g. for `acsd config --show`.
 std::string Dump(const Config& config);

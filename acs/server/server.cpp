@@ -230,6 +230,8 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   api_deps.pool = &api_pool;
   api_deps.metrics = &metrics;
   api_deps.audit = audit.get();
+  std::unique_ptr<db::ApprovalStore> approvals = db::pg::OpenApprovalStore(pg);
+  api_deps.approvals = approvals.get();
   auto rest_api = std::make_shared<api::RestApi>(api_deps);
   AdminServer admin(ioc, config.admin.listen, metrics, [&]() -> std::string {
     if (draining) return "draining";

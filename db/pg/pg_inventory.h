@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "db/approval_store.h"
 #include "db/audit_store.h"
 #include "db/device_admin.h"
 #include "db/inventory.h"
@@ -47,6 +48,8 @@ std::unique_ptr<TaskStore> OpenTaskStore(const PgOptions& options);
 std::unique_ptr<DeviceAdmin> OpenDeviceAdmin(const PgOptions& options);
 // The audit log (db/audit_store.h).
 std::unique_ptr<AuditStore> OpenAuditStore(const PgOptions& options);
+// Two-person approvals (db/approval_store.h).
+std::unique_ptr<ApprovalStore> OpenApprovalStore(const PgOptions& options);
 // LISTEN ruru_tasks on a dedicated connection and thread; `on_notice` gets every notice of every
 // node. Reconnects with back-off after a failure.
 std::unique_ptr<TaskListener> StartTaskListener(const PgOptions& options,

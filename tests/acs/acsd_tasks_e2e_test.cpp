@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -405,6 +406,121 @@ TEST_F(TasksE2e, AcsctlListsDevicesAndRebootsOne) {
 
 // Roles against the real acsd and PostgreSQL: an admin makes a helpdesk token through the API;
 // the helpdesk reboots, may not push firmware, and factory-resets only with a reason.
+// Two-person approval (docs/security.md): a bulk tag and a factory reset configured to need a
+// second person are stored, not run; the requester can never approve; a role that may not do the
+// action may not approve it; another allowed user approves and the call runs as the requester's,
+// once; a rejected or expired approval never runs; everything is in the audit log; acsctl too.
+TEST_F(TasksE2e, TwoPersonApprovalRunsAChangeOnlyAfterASecondPersonApprovesIt) {
+  StartWithApi("[api]\ntwo_person_actions = tags.bulk, tasks.create.factory_reset\napproval_ttl = 3s\n");
+  Fleet f = StartFleet(3, "TP", "127.34.0.0/24");
+  WaitRegistered("TP", 3);
+  const std::string admin = token_;
+  auto make = [&](const std::string& name, const std::string& role) {
+    token_ = admin;
+    const json created = ApiJson("POST", "/api/v1/tokens", {{"name", name}, {"role", role}}, 201);
+    return created.value("token", "");
+  };
+  const std::string alice = make("alice", "security"), bob = make("bob", "security"), carol = make("carol", "helpdesk"),
+                    dave = make("dave", "noc");
+  const json bulk = {{"serial_numbers", {"TP000001", "TP000002"}}};
+  const std::string tagged = "SELECT count(*) FROM devices WHERE 'quarantine' = ANY(tags)";
+
+  token_ = alice;
+  HttpResult no_reason = Api("POST", "/api/v1/tags/quarantine/devices", bulk);
+  EXPECT_EQ(no_reason.status, 403) << no_reason.body;
+  EXPECT_NE(no_reason.body.find("reason_required"), std::string::npos) << no_reason.body;
+  HttpResult asked = Api("POST", "/api/v1/tags/quarantine/devices", bulk, {{"X-Ruru-Reason", "open resolvers, INC-77"}});
+  ASSERT_EQ(asked.status, 202) << asked.body;
+  const json pending = json::parse(asked.body)["approval"];
+  const int64_t id = pending["id"];
+  EXPECT_EQ(pending["state"], "pending");
+  EXPECT_EQ(pending["requested_by"], "alice");
+  EXPECT_EQ(pending["action"], "tags.bulk");
+  EXPECT_EQ(asked.headers["location"], "/api/v1/approvals/" + std::to_string(id));
+  EXPECT_EQ(COUNT(tagged), 0) << "nothing is done before the approval";
+  const std::string approve = "/api/v1/approvals/" + std::to_string(id) + "/approve";
+
+  // The requester cannot approve; a helpdesk (no approvals.decide) and a noc user (may decide
+  // nothing) cannot either.
+  HttpResult self = Api("POST", approve);
+  EXPECT_EQ(self.status, 403) << self.body;
+  EXPECT_NE(self.body.find("same_person"), std::string::npos) << self.body;
+  token_ = carol;
+  EXPECT_EQ(Api("POST", approve).status, 403);
+  token_ = dave;
+  EXPECT_EQ(Api("POST", approve).status, 403);
+  EXPECT_EQ(Api("GET", "/api/v1/approvals?state=pending").status, 200);  // noc may read them
+  EXPECT_EQ(COUNT(tagged), 0);
+  EXPECT_EQ(QueryValue("SELECT state FROM approvals WHERE id = " + std::to_string(id)), "pending");
+
+  // Bob approves with acsctl: the call runs now, as alice's.
+  token_ = bob;
+  std::ofstream(dir_ + "/bob.token") << bob << "\n";
+  std::filesystem::permissions(dir_ + "/bob.token", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string out = dir_ + "/approve.out";
+  int status = WaitFor(Spawn({ACSCTL_PATH_FOR_TEST, "approve", std::to_string(id), "--url",
+                              "http://127.0.0.1:" + std::to_string(admin_port_), "--token-file", dir_ + "/bob.token",
+                              "--reason", "checked the list"},
+                             out),
+                       30s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadText(out);
+  EXPECT_NE(ReadText(out).find("executed"), std::string::npos) << ReadText(out);
+  EXPECT_EQ(COUNT(tagged), 2);
+  const json done = ApiJson("GET", "/api/v1/approvals/" + std::to_string(id), nullptr, 200);
+  EXPECT_EQ(done["state"], "executed") << done.dump();
+  EXPECT_EQ(done["decided_by"], "bob");
+  EXPECT_EQ(done["decision_note"], "checked the list");
+  EXPECT_EQ(done["result_status"], 200) << done.dump();
+  // Only once: a second approval is refused.
+  HttpResult again = Api("POST", approve);
+  EXPECT_EQ(again.status, 409) << again.body;
+
+  // The audit log: the request (nothing done), the refused self-approval, bob's decision, and the
+  // change itself as alice's, naming the approval and its approver.
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'alice' AND action = 'tags.bulk'"
+                  " AND result = 'approval_pending' AND status = 202"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'alice' AND action = 'approvals.decide'"
+                  " AND result = 'same_person'"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'bob' AND action = 'approvals.decide' AND result = 'ok'"
+                  " AND target = 'approval:" + std::to_string(id) + "' AND reason = 'checked the list'"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE actor = 'alice' AND action = 'tags.bulk' AND result = 'ok'"
+                  " AND params->'approval'->>'approved_by' = 'bob' AND reason = 'open resolvers, INC-77'"), 1);
+
+  // A factory reset by the helpdesk (a task type's own action) waits too; alice rejects it: it never runs.
+  token_ = carol;
+  const int64_t device = DeviceId("TP000003");
+  HttpResult reset = Api("POST", "/api/v1/devices/" + std::to_string(device) + "/tasks", {{"type", "factory_reset"}},
+                         {{"X-Ruru-Reason", "customer asked"}});
+  ASSERT_EQ(reset.status, 202) << reset.body;
+  const int64_t reset_id = json::parse(reset.body)["approval"]["id"];
+  token_ = alice;
+  HttpResult rejected = Api("POST", "/api/v1/approvals/" + std::to_string(reset_id) + "/reject");
+  EXPECT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_EQ(json::parse(rejected.body)["approval"]["state"], "rejected");
+  EXPECT_EQ(Api("POST", "/api/v1/approvals/" + std::to_string(reset_id) + "/approve").status, 409);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE type = 'factory_reset'"), 0);
+
+  // acsctl shows the pending state and the exit code 5; past approval_ttl it has expired.
+  std::ofstream(dir_ + "/alice.token") << alice << "\n";
+  std::filesystem::permissions(dir_ + "/alice.token", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string out2 = dir_ + "/untag.out";
+  status = WaitFor(Spawn({ACSCTL_PATH_FOR_TEST, "tags", "bulk-remove", "quarantine", "--filter-serial", "TP000001", "--url",
+                          "http://127.0.0.1:" + std::to_string(admin_port_), "--token-file", dir_ + "/alice.token",
+                          "--reason", "false positive"},
+                         out2),
+                   30s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 5) << ReadText(out2);
+  EXPECT_NE(ReadText(out2).find("needs a second person's approval"), std::string::npos) << ReadText(out2);
+  const int64_t late = std::atoll(QueryValue("SELECT max(id) FROM approvals").c_str());
+  std::this_thread::sleep_for(3500ms);
+  token_ = bob;
+  EXPECT_EQ(ApiJson("GET", "/api/v1/approvals/" + std::to_string(late), nullptr, 200)["state"], "expired");
+  HttpResult expired = Api("POST", "/api/v1/approvals/" + std::to_string(late) + "/approve");
+  EXPECT_EQ(expired.status, 409) << expired.body;
+  EXPECT_EQ(COUNT(tagged), 2) << "the expired removal never ran";
+  StopFleet(f);
+}
+
 TEST_F(TasksE2e, HelpdeskTokenRebootsButMayNotPushFirmware) {
   StartWithApi();
   Fleet f = StartFleet(2, "HD", "127.33.0.0/24");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -40,6 +41,10 @@ struct Call {
   db::ApiToken token;                              // who asks
   std::string reason;                              // X-Ruru-Reason ("" when none)
   std::string audit_action;                        // the action audited when not the route's (a task type's)
+  // Replaying an approved call (two-person approval): `token` is the requester's, and the call is
+  // not sent for approval again.
+  int64_t approval_id = 0;
+  std::string approved_by;
 };
 
 // The operator's reason for a change (header X-Ruru-Reason): printable, at most kMaxReasonBytes,
@@ -72,14 +77,25 @@ std::optional<Reply> Authorize(const Call& call, std::string_view action);
 // The dependencies and shared helpers the handlers use.
 class ApiCore {
  public:
-  explicit ApiCore(ApiDeps deps) : deps_(deps) {}
+  explicit ApiCore(ApiDeps deps);
   const ApiDeps& deps() const { return deps_; }
   const ApiConfig& config() const { return deps_.config->api; }
   asio::thread_pool& pool() const { return *deps_.pool; }
   db::TimePoint Now() const { return deps_.clock->Now(); }
 
+  // Two-person approval (api.two_person_actions): whether calls of `action` wait for a second person.
+  bool NeedsApproval(std::string_view action) const;
+  // Runs an approved call as its requester (set by RestApi: route, checks, handler and audit).
+  using Replayer = std::function<asio::awaitable<Reply>(const db::Approval& approval, const db::ApiToken& approver)>;
+  void SetReplayer(Replayer r) { replay_ = std::move(r); }
+  asio::awaitable<Reply> Replay(const db::Approval& approval, const db::ApiToken& approver) const {
+    co_return co_await replay_(approval, approver);
+  }
+
  private:
   ApiDeps deps_;
+  std::vector<std::string> two_person_;
+  Replayer replay_;
 };
 
 using Handler = asio::awaitable<Reply> (*)(ApiCore& core, Call& call);
@@ -133,5 +149,11 @@ asio::awaitable<Reply> ListTokens(ApiCore& core, Call& call);
 asio::awaitable<Reply> CreateToken(ApiCore& core, Call& call);
 asio::awaitable<Reply> RevokeToken(ApiCore& core, Call& call);
 asio::awaitable<Reply> ListAudit(ApiCore& core, Call& call);
+asio::awaitable<Reply> ListApprovals(ApiCore& core, Call& call);
+asio::awaitable<Reply> GetApproval(ApiCore& core, Call& call);
+asio::awaitable<Reply> ApproveApproval(ApiCore& core, Call& call);
+asio::awaitable<Reply> RejectApproval(ApiCore& core, Call& call);
+// The JSON of an approval (GET /approvals, the 202 of a call that waits for one).
+Json ApprovalJson(const db::Approval& a);
 
 }  // namespace ruru::acs::api

@@ -13,6 +13,7 @@
 #include "acs/server/api/rate_limit.h"
 #include "acs/server/api/values.h"
 #include "acs/server/permissions.h"
+#include "acs/server/task_types.h"
 
 namespace ruru::acs::api {
 namespace {
@@ -272,6 +273,7 @@ Json AuditParams(const Route& route, const Call& call) {
   for (const auto& [name, value] : call.path_params) {
     if (name == "tag") params["tag"] = value;
   }
+  if (call.approval_id != 0) params["approval"] = {{"id", call.approval_id}, {"approved_by", call.approved_by}};
   return params;
 }
 
@@ -289,6 +291,8 @@ void AuditTarget(const Route& route, const Call& call, db::AuditEntry* e) {
     if (std::from_chars(id.data(), id.data() + id.size(), n).ec == std::errc() && n > 0) e->device_id = n;
   } else if (pattern.find("/tasks/{id}") != std::string_view::npos) {
     e->target = "task:" + id;
+  } else if (pattern.find("/approvals/{id}") != std::string_view::npos) {
+    e->target = "approval:" + id;
   } else if (pattern.find("/faults/{id}") != std::string_view::npos) {
     e->target = "fault:" + id;
   } else if (pattern.find("{name}") != std::string_view::npos) {
@@ -314,6 +318,7 @@ struct RestApi::Impl {
         metrics(*d.metrics) {
     for (const Route& r : Routes()) Histogram(r.pattern);
     Histogram("other");
+    core.SetReplayer([this](const db::Approval& a, const db::ApiToken& approver) { return Replay(a, approver); });
   }
 
   ApiCore core;
@@ -487,7 +492,86 @@ struct RestApi::Impl {
     if (match.error) co_return BadRequest(match.error->message);
     call.path_params = std::move(match.params);
     if (auto refused = Prepare(req, route, query, call)) co_return std::move(*refused);
+    if (route.authenticated && call.approval_id == 0) {
+      const std::string action = EffectiveAction(route, call);
+      if (core.NeedsApproval(action)) co_return co_await RequestApproval(req, action, call);
+    }
     co_return co_await route.handler(core, call);
+  }
+
+  // The action a call performs: the route's, or for a task creation the task type's own.
+  static std::string EffectiveAction(const Route& route, const Call& call) {
+    if (route.action == "tasks.create" && call.body.is_object() && call.body.contains("type") &&
+        call.body["type"].is_string()) {
+      if (const TaskTypeInfo* t = FindTaskType(call.body["type"].get<std::string>())) return std::string(t->action);
+    }
+    return std::string(route.action);
+  }
+
+  // A call of an action in api.two_person_actions: stored as a pending approval, answered 202. It
+  // runs when another user approves it (ApproveApproval -> Replay).
+  asio::awaitable<Reply> RequestApproval(const Request& req, const std::string& action, Call& call) {
+    db::ApprovalStore* store = core.deps().approvals;
+    if (store == nullptr) co_return ErrorReply(http::status::service_unavailable, "unavailable", "no approval store");
+    if (call.reason.empty()) {
+      co_return ErrorReply(http::status::forbidden, "reason_required",
+                           action + " needs a second person's approval, and they need your reason (header X-Ruru-Reason)");
+    }
+    db::NewApproval n;
+    n.action = action;
+    n.method = std::string(http::to_string(req.method()));
+    n.target = std::string(View(req.target()));
+    n.content_type = std::string(View(req[http::field::content_type]));
+    n.body = req.body();
+    n.requested_by = call.token.name;
+    n.requested_role = call.token.role;
+    n.reason = call.reason;
+    n.now = core.Now();
+    n.expires_at = n.now + core.config().approval_ttl;
+    auto create = [store, n] { return store->Create(n); };
+    auto created = co_await OnPool(core.pool(), std::move(create));
+    if (!created.ok()) co_return StoreErrorReply(created.error());
+    Logger()->info("approval {}: {} {} by {} waits for a second person ({})", created->id, n.method,
+                   LoggedTarget(n.target), n.requested_by, action);
+    Reply r = JsonReply(Json{{"approval", ApprovalJson(*created)}}, http::status::accepted);
+    r.error_code = "approval_pending";  // the audit entry's result: nothing was done yet
+    r.headers.emplace_back("Location", "/api/v1/approvals/" + std::to_string(created->id));
+    co_return r;
+  }
+
+  // Runs an approved call as its requester: the same route, checks and handler, and its own audit
+  // entry (actor: the requester; params.approval: the approval and who approved it).
+  asio::awaitable<Reply> Replay(const db::Approval& a, const db::ApiToken& approver) {
+    Request req;
+    req.version(11);
+    req.method(http::string_to_verb(a.method));
+    req.target(a.target);
+    if (!a.content_type.empty()) req.set(http::field::content_type, a.content_type);
+    req.set("X-Ruru-Reason", a.reason);
+    req.body() = a.body;
+    req.prepare_payload();
+    const std::string_view target = a.target;
+    const size_t qpos = target.find('?');
+    const std::string_view path = target.substr(0, qpos);
+    const std::string_view query = qpos == std::string_view::npos ? std::string_view() : target.substr(qpos + 1);
+    RouteMatch match = FindRoute(req.method(), path);
+    if (match.route == nullptr) co_return ErrorReply(http::status::not_found, "not_found", "no such endpoint");
+    Call call;
+    call.request = &req;
+    call.path = std::string(path);
+    call.token.id = -1;  // the requester, as recorded (not looked up again)
+    call.token.name = a.requested_by;
+    call.token.role = a.requested_role;
+    call.approval_id = a.id;
+    call.approved_by = approver.name;
+    const Route& route = *match.route;
+    Reply reply = co_await Run(req, route, match, query, call);
+    const Permission* permission = FindPermission(route.action);
+    if (permission != nullptr && permission->changes_state) {
+      reply.request_id = RequestId();
+      co_await Audit(route, call, reply);
+    }
+    co_return reply;
   }
 
   // One audit entry for the call (docs/security.md). A failure to write it is logged and counted,

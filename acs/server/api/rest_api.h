@@ -18,6 +18,7 @@
 #include "acs/server/task_service.h"
 #include "base/asio.h"
 #include "base/clock.h"
+#include "db/approval_store.h"
 #include "db/audit_store.h"
 #include "db/device_admin.h"
 #include "db/inventory.h"
@@ -35,6 +36,7 @@ struct ApiDeps {
   asio::thread_pool* pool = nullptr;      // blocking store calls run here
   MetricsRegistry* metrics = nullptr;     // ruru_api_requests_total, ruru_api_request_seconds
   db::AuditStore* audit = nullptr;        // every state-changing call is written here (none: not audited)
+  db::ApprovalStore* approvals = nullptr; // two-person approvals (none: api.two_person_actions must be empty)
 };
 
 class RestApi final : public AdminHandler {

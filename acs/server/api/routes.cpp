@@ -41,6 +41,10 @@ const std::vector<Route>& Routes() {
       {V::delete_, "/api/v1/tokens/{name}", "tokens.write", {}, B::kNone, true, &RevokeToken},
       {V::get, "/api/v1/audit", "audit.read", {"since", "until", "actor", "action", "device", "result", "limit", "cursor"},
        B::kNone, true, &ListAudit},
+      {V::get, "/api/v1/approvals", "approvals.read", {"state", "limit", "cursor"}, B::kNone, true, &ListApprovals},
+      {V::get, "/api/v1/approvals/{id}", "approvals.read", {}, B::kNone, true, &GetApproval},
+      {V::post, "/api/v1/approvals/{id}/approve", "approvals.decide", {}, B::kNone, true, &ApproveApproval},
+      {V::post, "/api/v1/approvals/{id}/reject", "approvals.decide", {}, B::kNone, true, &RejectApproval},
   };
   return routes;
 }
