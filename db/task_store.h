@@ -59,6 +59,10 @@ struct Task {
   std::string fault_message;
   std::string created_by;               // token name
   std::string idempotency_key;
+  // Only in the tasks handed to reconciliation (TaskStore::BeginSession): whether the inventory
+  // holds an Inform with "1 BOOT" / "0 BOOTSTRAP" received after sent_at (the current one included).
+  bool booted_since_sent = false;
+  bool bootstrapped_since_sent = false;
 };
 
 struct NewTask {

@@ -749,15 +749,29 @@ Reconciliation Reconcile(const db::Task& t, const InformFacts& f, bool stale) {
     return stale ? verdict(Verdict::kRequeue, "claimed by a session that ended before sending it") : r;
   }
   // Proof in the Inform settles the task whoever holds it.
+  // A device that accepted a Reboot or FactoryReset carries it out when that session ends, before
+  // any other session (cpesim does so even when the session fails). So once the session that sent
+  // it is gone, an Inform in a new session with no boot since the RPC went out (the inventory's
+  // events say so, not only this Inform) proves it never took effect: it is sent again.
   if (type == "reboot") {
     if (reported) return done(json{{"confirmed_by", "M Reboot"}}, "the device informed with \"M Reboot\"");
-    if (HasEvent(f, "1 BOOT")) {
+    if (HasEvent(f, "1 BOOT") || t.booted_since_sent) {
       return done(json{{"confirmed_by", "1 BOOT"}}, "the device booted (without reporting \"M Reboot\")");
+    }
+    if (stale && t.phase == db::TaskPhase::kSent) {
+      return verdict(Verdict::kRequeue, "its session ended and the device informed again without booting: the "
+                                        "Reboot never took effect");
     }
     return verdict(Verdict::kKeep, "no reboot reported yet");
   }
   if (type == "factory_reset") {
-    if (HasEvent(f, "0 BOOTSTRAP")) return done(json{{"confirmed_by", "0 BOOTSTRAP"}}, "the device bootstrapped");
+    if (HasEvent(f, "0 BOOTSTRAP") || t.bootstrapped_since_sent) {
+      return done(json{{"confirmed_by", "0 BOOTSTRAP"}}, "the device bootstrapped");
+    }
+    if (stale && t.phase == db::TaskPhase::kSent) {
+      return verdict(Verdict::kRequeue, "its session ended and the device informed again without bootstrapping: "
+                                        "the FactoryReset never took effect");
+    }
     return verdict(Verdict::kKeep, "no bootstrap reported yet");
   }
   if (type == "schedule_inform" && reported) {

@@ -110,10 +110,17 @@ RETURNING )sql" RURU_TASK_COLUMNS};
 // row lost that proof when the device's other session (a second node, a duplicate identity) held
 // it at that moment, and the task then waited for a report that never came. Every holder of a
 // task row lock is a short transaction that locks one device's rows in id order: no deadlock.
-constexpr Statement kRunningOfDevice{"ruru_task_running_of_device",
-                                     "SELECT " RURU_TASK_COLUMNS
-                                     " FROM tasks t WHERE t.device_id = $1 AND t.state = 'running'"
-                                     " ORDER BY t.id FOR UPDATE"};
+// The two last columns: whether the device booted / bootstrapped since the task's RPC was sent,
+// from the stored Informs (the current one included): the evidence of a Reboot / FactoryReset even
+// when the Inform that carried it was handled without settling the task.
+constexpr Statement kRunningOfDevice{
+    "ruru_task_running_of_device",
+    "SELECT " RURU_TASK_COLUMNS
+    ", t.sent_at IS NOT NULL AND EXISTS (SELECT 1 FROM inform_events e WHERE e.device_id = t.device_id"
+    "   AND e.received_at > t.sent_at AND e.code = '1 BOOT')"
+    ", t.sent_at IS NOT NULL AND EXISTS (SELECT 1 FROM inform_events e WHERE e.device_id = t.device_id"
+    "   AND e.received_at > t.sent_at AND e.code = '0 BOOTSTRAP')"
+    " FROM tasks t WHERE t.device_id = $1 AND t.state = 'running' ORDER BY t.id FOR UPDATE"};
 constexpr Statement kClaim{"ruru_task_claim", R"sql(
 UPDATE tasks AS t SET state = 'running', phase = 'claimed', claimed_by = $2,
        lease_until = )sql" RURU_PG_TS("$4") ", updated_at = " RURU_PG_TS("$3") R"sql(
@@ -405,7 +412,9 @@ class PgTaskStore final : public TaskStore {
       pqxx::work tx(conn);
       pqxx::result running = tx.exec_prepared(kRunningOfDevice.name, device_id);
       for (const pqxx::row& row : running) {
-        const Task task = ReadTask(row);
+        Task task = ReadTask(row);
+        task.booted_since_sent = row[25].as<bool>();
+        task.bootstrapped_since_sent = row[26].as<bool>();
         ReconcileDecision d = reconcile(task);
         if (!d.update && !d.continue_here) continue;
         TaskUpdate u = d.update.value_or(TaskUpdate{});

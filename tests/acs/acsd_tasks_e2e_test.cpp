@@ -846,7 +846,10 @@ TEST_F(TasksE2e, AcsdKilledWith500TasksQueuedRunsEachOnceAfterRestart) {
   EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE state = 'done'"), 500)
       << QueryValue("SELECT string_agg(state || '/' || phase || ':' || n, ', ') FROM (SELECT state, phase, count(*) n "
                     "FROM tasks GROUP BY 1, 2) s");
-  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE attempts <> 1"), 0);
+  // A task marked sent whose Reboot the kill stopped before it reached the device is sent again
+  // (the device informed without booting: docs/tasks.md); the devices' own count below is the
+  // proof that no device got two.
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE attempts NOT IN (1, 2)"), 0);
   const json report = StopFleet(f);
   EXPECT_EQ(Received(report, "Reboot"), 500);
   EXPECT_EQ(report["device_events"]["reboots"], 500);

@@ -398,20 +398,32 @@ TEST(TaskReconcile, RebootIsSettledByTheInformNeverResent) {
       auto r = Reconcile(*t, Facts({{"1 BOOT", ""}, {"M Reboot", t->reconcile_key}}), stale);
       EXPECT_EQ(r.verdict, Verdict::kDone);
       EXPECT_EQ(r.result["confirmed_by"], "M Reboot");
-      // Another task's reboot, or no reboot at all: never resent.
-      EXPECT_EQ(Reconcile(*t, Facts({{"2 PERIODIC", ""}, {"M Reboot", "other"}}), stale).verdict, Verdict::kKeep);
-      EXPECT_EQ(Reconcile(*t, Facts({{"2 PERIODIC", ""}}), stale).verdict, Verdict::kKeep);
+      // Another task's reboot, or no reboot at all: never resent while the session that sent it may
+      // still be live; once it is gone, an Inform without a boot since proves the Reboot never took
+      // effect (a CPE reboots when the session that carried it ends): it goes back to the queue.
+      const Verdict no_boot = stale && t->phase == db::TaskPhase::kSent ? Verdict::kRequeue : Verdict::kKeep;
+      EXPECT_EQ(Reconcile(*t, Facts({{"2 PERIODIC", ""}, {"M Reboot", "other"}}), stale).verdict, no_boot);
+      EXPECT_EQ(Reconcile(*t, Facts({{"2 PERIODIC", ""}}), stale).verdict, no_boot);
     }
   }
   auto boot = Reconcile(sent, Facts({{"1 BOOT", ""}}), true);
   EXPECT_EQ(boot.verdict, Verdict::kDone);
   EXPECT_EQ(boot.result["confirmed_by"], "1 BOOT");
+  // A boot stored since the RPC went out (an earlier Inform that did not settle it) is proof too.
+  db::Task booted = sent;
+  booted.booted_since_sent = true;
+  EXPECT_EQ(Reconcile(booted, Facts({{"2 PERIODIC", ""}}), true).verdict, Verdict::kDone);
 }
 
 TEST(TaskReconcile, FactoryResetIsSettledByBootstrap) {
   const db::Task t = MakeTask("factory_reset", json::object(), db::TaskPhase::kSent, "");
   EXPECT_EQ(Reconcile(t, Facts({{"0 BOOTSTRAP", ""}, {"1 BOOT", ""}}), true).verdict, Verdict::kDone);
-  EXPECT_EQ(Reconcile(t, Facts({{"1 BOOT", ""}}), true).verdict, Verdict::kKeep);
+  // A boot without a bootstrap is not a factory reset: resent once its session is gone, else kept.
+  EXPECT_EQ(Reconcile(t, Facts({{"1 BOOT", ""}}), true).verdict, Verdict::kRequeue);
+  EXPECT_EQ(Reconcile(t, Facts({{"1 BOOT", ""}}), false).verdict, Verdict::kKeep);
+  db::Task bootstrapped = t;
+  bootstrapped.bootstrapped_since_sent = true;
+  EXPECT_EQ(Reconcile(bootstrapped, Facts({{"2 PERIODIC", ""}}), true).verdict, Verdict::kDone);
 }
 
 TEST(TaskReconcile, TransfersAwaitTheirReportOrAreProbed) {

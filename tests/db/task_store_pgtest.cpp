@@ -341,6 +341,30 @@ TEST_F(TaskStorePgTest, ReconciliationWaitsForATaskLockedByAnotherSessionInstead
   EXPECT_EQ(tasks_->Get(a.id)->state, TaskState::kDone);
 }
 
+// Reconciliation sees a boot stored since the task's RPC went out, even from an Inform that did
+// not settle it: the proof of a Reboot / FactoryReset is the inventory's, not only this Inform's.
+TEST_F(TaskStorePgTest, ReconciliationSeesBootsStoredSinceTheRpcWasSent) {
+  const int64_t dev = Device("S1", kT0 - 10s);  // its registration "1 BOOT" is before the RPC
+  const Task a = Create(New(dev));
+  ASSERT_TRUE(tasks_->BeginSession(dev, "n1/s1", kT0, kT0 + 60s, 8, Keep).ok());
+  TaskUpdate sent;
+  sent.phase = TaskPhase::kSent;
+  sent.sent = true;
+  ASSERT_TRUE(tasks_->Update(a.id, "n1/s1", sent, kT0).ok());
+  std::vector<std::pair<bool, bool>> seen;
+  auto look = [&](const Task& t) {
+    seen.emplace_back(t.booted_since_sent, t.bootstrapped_since_sent);
+    return ReconcileDecision{};
+  };
+  Inform("S1", kT0 + 5s, {{"2 PERIODIC", ""}});
+  ASSERT_TRUE(tasks_->BeginSession(dev, "n1/s2", kT0 + 5s, kT0 + 65s, 8, look).ok());
+  Inform("S1", kT0 + 10s, {{"1 BOOT", ""}});
+  ASSERT_TRUE(tasks_->BeginSession(dev, "n1/s3", kT0 + 10s, kT0 + 70s, 8, look).ok());
+  Inform("S1", kT0 + 15s, {{"0 BOOTSTRAP", ""}, {"1 BOOT", ""}});
+  ASSERT_TRUE(tasks_->BeginSession(dev, "n1/s4", kT0 + 15s, kT0 + 75s, 8, look).ok());
+  EXPECT_EQ(seen, (std::vector<std::pair<bool, bool>>{{false, false}, {true, false}, {true, true}}));
+}
+
 TEST_F(TaskStorePgTest, UpdateChecksTheClaimAndRecordsFaults) {
   const int64_t dev = Device("S1");
   const Task t = Create(New(dev, "set_parameter_values"));
