@@ -18,6 +18,8 @@
 #include <sstream>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "cwmp/codec.h"
 #include "cwmp/http_auth.h"
 #include "tests/acs/acsd_harness.h"
@@ -410,6 +412,86 @@ TEST_F(TasksE2e, AcsctlListsDevicesAndRebootsOne) {
 // second person are stored, not run; the requester can never approve; a role that may not do the
 // action may not approve it; another allowed user approves and the call runs as the requester's,
 // once; a rejected or expired approval never runs; everything is in the audit log; acsctl too.
+// Backup and restore (docs/operations.md "Backup and restore"): an online pg_dump of a populated
+// inventory, restored with pg_restore into a new database; acsd started on the copy (same port)
+// serves the same fleet: every device authenticates with the credentials acsd gave it before the
+// backup (their verifiers and sealed connection-request passwords came back), informs, and runs a
+// task.
+TEST_F(TasksE2e, BackupRestoredWithPgRestoreServesTheFleet) {
+  const uint16_t port = FreePort();
+  StartAcsd("listen = 127.0.0.1:" + std::to_string(port) + "\n" + std::string(kTaskConfig));
+  token_ = CreateToken("e2e-admin");
+  Fleet f = StartFleet(20, "BK", "127.35.0.0/24", {"--inform-interval", "1"});
+  WaitRegistered("BK", 20);
+  ASSERT_FALSE(HasFatalFailure());
+  // A task done before the backup, so the copy has history too.
+  const json before_task = Task(DeviceId("BK000001"), {{"type", "reboot"}}, true, 60);
+  EXPECT_EQ(before_task["state"], "done") << before_task.dump();
+
+  const std::string dump = dir_ + "/ruru.dump";
+  const std::string pg_bin = "/usr/lib/postgresql/15/bin/";
+  int status = WaitFor(Spawn({pg_bin + "pg_dump", "--format=custom", "--file=" + dump, "--dbname=" + dsn()},
+                             dir_ + "/pg_dump.log"),
+                       120s);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadText(dir_ + "/pg_dump.log");
+  const int64_t devices_at_dump = COUNT("SELECT count(*) FROM devices");
+  ASSERT_EQ(StopAcsd(SIGTERM), 0);
+  const std::string informs_at_stop = QueryValue("SELECT sum(inform_count) FROM devices");
+
+  // A new, empty database, and the dump restored into it.
+  const std::string copy = database_name() + "_restored";
+  {
+    pqxx::connection conn(dsn());
+    pqxx::nontransaction tx(conn);
+    tx.exec0("DROP DATABASE IF EXISTS " + copy + " WITH (FORCE)");
+    tx.exec0("CREATE DATABASE " + copy);
+  }
+  const std::string copy_dsn = WithDatabase(dsn(), copy);
+  status = WaitFor(Spawn({pg_bin + "pg_restore", "--exit-on-error", "--no-owner", "--dbname=" + copy_dsn, dump},
+                         dir_ + "/pg_restore.log"),
+                   120s);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadText(dir_ + "/pg_restore.log");
+  auto copy_value = [&](const std::string& sql) {
+    pqxx::connection conn(copy_dsn);
+    pqxx::nontransaction tx(conn);
+    pqxx::result r = tx.exec(sql);
+    return r.empty() || r[0][0].is_null() ? std::string() : std::string(r[0][0].c_str());
+  };
+  EXPECT_EQ(std::atoll(copy_value("SELECT count(*) FROM devices").c_str()), devices_at_dump);
+  EXPECT_EQ(copy_value("SELECT max(version) FROM schema_migrations"), QueryValue("SELECT max(version) FROM schema_migrations"));
+
+  // acsd on the copy, same port: the fleet (still running, with the credentials it was given)
+  // carries on. acsd refuses nothing: no authentication failure at all. Each device must inform
+  // the copy (its inform_count passes the restored one, kept aside in restored_counts).
+  copy_value("CREATE TABLE restored_counts AS SELECT id, inform_count FROM devices");
+  StartAcsd("listen = 127.0.0.1:" + std::to_string(port) + "\n" + std::string(kTaskConfig) + "[database]\ndsn = " +
+            copy_dsn + "\n");
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string informed =
+      "SELECT count(*) FROM devices d JOIN restored_counts r USING (id) WHERE d.inform_count > r.inform_count";
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && std::atoll(copy_value(informed).c_str()) < 20) {
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(std::atoll(copy_value(informed).c_str()), 20);
+  EXPECT_EQ(Metric("ruru_cwmp_auth_failures_total{reason=\"wrong_credentials\"}"), 0);
+  EXPECT_EQ(Metric("ruru_cwmp_auth_failures_total{reason=\"onboarding_refused\"}"), 0);
+  EXPECT_EQ(COUNT("SELECT sum(inform_count) FROM devices"), std::atoll(informs_at_stop.c_str()))
+      << "the original database is untouched after the switch";
+  // The restored tokens work, and a task runs on the copy (a connection request with the restored
+  // sealed credentials).
+  const json after = Task(std::atoll(copy_value("SELECT id FROM devices WHERE serial_number = 'BK000002'").c_str()),
+                          {{"type", "reboot"}}, true, 60);
+  EXPECT_EQ(after["state"], "done") << after.dump();
+  EXPECT_EQ(after["connection_request"]["status"], "ok") << after.dump();
+  const json report = StopFleet(f);
+  EXPECT_EQ(report["sessions"]["failed_by_reason"]["auth"], 0) << report.dump();
+  ASSERT_EQ(StopAcsd(SIGTERM), 0);
+  pqxx::connection conn(dsn());
+  pqxx::nontransaction tx(conn);
+  tx.exec0("DROP DATABASE IF EXISTS " + copy + " WITH (FORCE)");
+}
+
 TEST_F(TasksE2e, TwoPersonApprovalRunsAChangeOnlyAfterASecondPersonApprovesIt) {
   StartWithApi("[api]\ntwo_person_actions = tags.bulk, tasks.create.factory_reset\napproval_ttl = 3s\n");
   Fleet f = StartFleet(3, "TP", "127.34.0.0/24");
