@@ -243,6 +243,9 @@ class DeviceStore {
   virtual Result<std::vector<StoredEvent>> RecentEvents(int64_t device_id, int limit) = 0;
   // Deletes events older than `before`, at most `max_rows` per call; returns how many.
   virtual Result<int64_t> PruneEvents(TimePoint before, int64_t max_rows) = 0;
+  // Deletes closed address intervals (ip_history) that ended before `before`, oldest first, at
+  // most `max_rows` per call; returns how many. The current addresses (on the device) stay.
+  virtual Result<int64_t> PruneIpHistory(TimePoint before, int64_t max_rows) = 0;
 
   // The stored parameters of a device whose path starts with `prefix` ("" for all), by path.
   virtual Result<std::vector<ParameterRecord>> Parameters(int64_t device_id, const std::string& prefix) = 0;

@@ -223,6 +223,9 @@ const std::vector<Field>& Fields() {
     f.push_back(Num("database.audit_retention_days",
                     "audit log kept at least this many days (whole months are dropped after it)", &Config::database,
                     &D::audit_retention_days));
+    f.push_back(Num("database.ip_history_retention_days",
+                    "past device addresses (ip_history) kept this many days after they ended", &Config::database,
+                    &D::ip_history_retention_days));
     f.push_back(Dur("database.statement_timeout", "per statement", &Config::database, &D::statement_timeout));
     f.push_back(Str("admin.listen", "address:port of /metrics, /healthz, /readyz and the REST API", &Config::admin,
                     &A::listen));
@@ -482,6 +485,10 @@ Status Validate(const Config& c) {
   }
   if (auto actions = TwoPersonActions(c.api); !actions.ok()) return actions.error();
   if (c.api.approval_ttl.count() <= 0) return InvalidArgument("api.approval_ttl must be > 0");
+  if (c.database.event_retention_days < 1 || c.database.audit_retention_days < 1 ||
+      c.database.ip_history_retention_days < 1) {
+    return InvalidArgument("database.*_retention_days must be >= 1");
+  }
   if (c.api.rate_limit_per_second > 0 && c.api.rate_limit_burst == 0) {
     return InvalidArgument("api.rate_limit_burst must be > 0 when api.rate_limit_per_second is set");
   }

@@ -70,6 +70,7 @@ struct DatabaseConfig {
   std::chrono::seconds duplicate_window{60};  // same DeviceId from two peers within this: suspected duplicate
   int event_retention_days = 30;            // inform events kept this long
   int audit_retention_days = 400;           // audit log kept this long (whole months are dropped)
+  int ip_history_retention_days = 400;      // past addresses kept this long (abuse reports come months later)
   std::chrono::milliseconds statement_timeout{10000};
 };
 

@@ -304,6 +304,18 @@ Status RunServer(const Config& config, const ServerOptions& options) {
           auto n = dev->PruneEvents(before, 10000);
           if (!n.ok() || *n < 10000) break;
         }
+        const auto ip_before = clock.Now() - std::chrono::hours(24) * config.database.ip_history_retention_days;
+        int64_t pruned = 0;
+        for (int i = 0; i < 100; ++i) {
+          auto n = dev->PruneIpHistory(ip_before, 10000);
+          if (!n.ok()) {
+            log->warn("ip_history retention: {}", n.error().message);
+            break;
+          }
+          pruned += *n;
+          if (*n < 10000) break;
+        }
+        if (pruned > 0) log->info("ip_history: {} address intervals past database.ip_history_retention_days deleted", pruned);
       });
       schedule_prune();
     });

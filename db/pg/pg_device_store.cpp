@@ -66,6 +66,10 @@ constexpr Statement kPruneEvents{"ruru_prune_events", R"sql(
 DELETE FROM inform_events WHERE id IN (
   SELECT id FROM inform_events WHERE received_at < )sql" RURU_PG_TS("$1") R"sql( ORDER BY received_at LIMIT $2))sql"};
 
+constexpr Statement kPruneIpHistory{"ruru_prune_ip_history", R"sql(
+DELETE FROM ip_history WHERE id IN (
+  SELECT id FROM ip_history WHERE last_seen < )sql" RURU_PG_TS("$1") R"sql( ORDER BY last_seen LIMIT $2))sql"};
+
 constexpr Statement kParameters{"ruru_parameters", R"sql(
 SELECT p.path, dp.value, dp.type, dp.writable FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id
 WHERE dp.device_id = $1 AND starts_with(p.path, $2) ORDER BY p.path)sql"};
@@ -117,7 +121,7 @@ constexpr Statement kPing{"ruru_ping", "SELECT 1"};
 
 constexpr Statement kAll[] = {
     kGetDevice,  kFindDevice,      kListDevices, kCountDevices,   kFindByUsername, kLockDevice,  kUsernameOwner,
-    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents,   kPruneEvents, kParameters,
+    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents,   kPruneEvents, kPruneIpHistory, kParameters,
     kIpHistory,  kDevicesWithIpAt, kRecordFault, kFaults,         kRecordReport,   kReports,     kPing};
 
 
@@ -293,6 +297,18 @@ class PgDeviceStore final : public DeviceStore {
     Status s = pool_.Run("pruning events", [&](pqxx::connection& conn) {
       pqxx::work tx(conn);
       deleted = tx.exec_prepared0(kPruneEvents.name, ToMicros(before), max_rows).affected_rows();
+      tx.commit();
+    });
+    if (!s.ok()) return s.error();
+    return deleted;
+  }
+
+  Result<int64_t> PruneIpHistory(TimePoint before, int64_t max_rows) override {
+    if (max_rows <= 0) return InvalidArgument("max_rows must be positive");
+    int64_t deleted = 0;
+    Status s = pool_.Run("pruning IP history", [&](pqxx::connection& conn) {
+      pqxx::work tx(conn);
+      deleted = tx.exec_prepared0(kPruneIpHistory.name, ToMicros(before), max_rows).affected_rows();
       tx.commit();
     });
     if (!s.ok()) return s.error();

@@ -72,6 +72,9 @@ inline bool MatchesQuery(const db::Device& d, const db::DeviceQuery& q) {
 
 class FakeDeviceStore final : public db::DeviceStore {
  public:
+  Result<int64_t> PruneIpHistory(db::TimePoint, int64_t) override { return int64_t{0}; }
+
+ public:
   explicit FakeDeviceStore(Inventory& inv) : inv_(inv) {}
   Result<db::Device> FindByKey(const db::DeviceKey&) override { return Internal("fake"); }
   Result<db::Device> Get(int64_t id) override {

@@ -786,6 +786,27 @@ TEST_F(InventoryPgTest, PruneEvents) {
   EXPECT_EQ(Store().PruneEvents(kT0, 0).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(InventoryPgTest, PruneIpHistoryDeletesOldClosedIntervalsOldestFirst) {
+  auto r = SubmitOne(Batcher(), MakeWrite("IPH", kT0));
+  ASSERT_OK(r);
+  const std::string dev = std::to_string(r->device_id);
+  Exec("DELETE FROM ip_history");
+  for (int h : {1, 2, 3, 4}) {
+    Exec("INSERT INTO ip_history (device_id, ip, kind, first_seen, last_seen) VALUES (" + dev + ", '192.0.2." +
+         std::to_string(h) + "', 'wan', to_timestamp(" + std::to_string(1767225600 + (h - 1) * 3600) +
+         "), to_timestamp(" + std::to_string(1767225600 + h * 3600) + "))");
+  }
+  auto pruned = Store().PruneIpHistory(kT0 + 150min, 1);  // ended at +1h and +2h are older
+  ASSERT_OK(pruned);
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(QueryValue("SELECT min(ip) FROM ip_history"), "192.0.2.2");  // the oldest went first
+  EXPECT_EQ(*Store().PruneIpHistory(kT0 + 150min, 100), 1);
+  EXPECT_EQ(QueryValue("SELECT string_agg(ip, ',' ORDER BY ip) FROM ip_history"), "192.0.2.3,192.0.2.4");
+  EXPECT_EQ(*Store().PruneIpHistory(kT0 + 150min, 100), 0);
+  EXPECT_EQ(Store().PruneIpHistory(kT0, 0).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM devices WHERE id = " + dev), "1");  // the device stays
+}
+
 TEST_F(InventoryPgTest, ListCountFaultsReportsPing) {
   auto& b = Batcher(5, 2s);
   std::vector<InformWrite> writes;
