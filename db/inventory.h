@@ -182,6 +182,14 @@ struct Device {
   std::optional<ConnectionRequestSecret> pending_connection_request;  // sent, not yet confirmed
 };
 
+// A sealed connection-request password (active or pending) as stored, for key rotation.
+struct SealedSecretRow {
+  int64_t device_id = 0;
+  bool pending = false;
+  std::string key_id;
+  std::string ciphertext;
+};
+
 struct StoredEvent {
   int64_t device_id = 0;
   TimePoint received_at{};
@@ -246,6 +254,15 @@ class DeviceStore {
   // Deletes closed address intervals (ip_history) that ended before `before`, oldest first, at
   // most `max_rows` per call; returns how many. The current addresses (on the device) stay.
   virtual Result<int64_t> PruneIpHistory(TimePoint before, int64_t max_rows) = 0;
+
+  // Key rotation of the sealed connection-request passwords (`acsd credentials rekey`): the sealed
+  // passwords (active and pending) of devices with id > after_id that are not under `key_id`, by
+  // device id, at most `limit`; and the replacement of one, only if it is still under
+  // `old_key_id` (false: it changed meanwhile, e.g. acsd rotated the device's credentials).
+  virtual Result<std::vector<SealedSecretRow>> SealedNotUnder(const std::string& key_id, int64_t after_id,
+                                                              int limit) = 0;
+  virtual Result<bool> ReplaceSealed(int64_t device_id, bool pending, const std::string& old_key_id,
+                                     const std::string& new_key_id, const std::string& ciphertext) = 0;
 
   // The stored parameters of a device whose path starts with `prefix` ("" for all), by path.
   virtual Result<std::vector<ParameterRecord>> Parameters(int64_t device_id, const std::string& prefix) = 0;

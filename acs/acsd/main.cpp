@@ -20,6 +20,7 @@
 #include "acs/server/api/values.h"
 #include "acs/server/api_tokens.h"
 #include "acs/server/config.h"
+#include "acs/server/rekey.h"
 #include "acs/server/server.h"
 #include "base/clock.h"
 #include "db/migrator.h"
@@ -224,6 +225,36 @@ int RunTokensRevoke(const std::string& dsn, const std::string& name) {
   return kExitOk;
 }
 
+// `acsd credentials rekey`: every sealed connection-request password under the current key.
+int RunRekey(const ruru::acs::Config& cfg, int batch) {
+  auto box = ruru::acs::LoadSecretBox(cfg.credentials);
+  if (!box) {
+    std::cerr << "acsd credentials rekey: " << box.error().message << "\n";
+    return kExitUsage;
+  }
+  ruru::db::pg::PgOptions pg;
+  pg.dsn = cfg.database.dsn;
+  auto devices = ruru::db::pg::OpenDeviceStore(pg);
+  auto report = ruru::acs::RekeySealedSecrets(
+      *devices, *box, batch, [](int64_t id, bool pending, const std::string& key_id, const std::string& why) {
+        std::cerr << "acsd credentials rekey: device " << id << (pending ? " (pending)" : "")
+                  << ": cannot open its password sealed under key '" << key_id << "': " << why
+                  << " (add that key to credentials.old_keys_file)\n";
+      });
+  if (!report) return Fail("credentials rekey", report.error());
+  std::cout << "re-sealed " << report->resealed << " connection-request passwords under key '"
+            << box->current_key_id() << "'" << (report->changed ? ", " + std::to_string(report->changed) +
+                                                                     " changed meanwhile (already current)"
+                                                               : std::string())
+            << (report->failed ? ", " + std::to_string(report->failed) + " could not be opened" : std::string())
+            << "\n";
+  if (report->failed == 0) {
+    std::cout << "no password is sealed under an old key any more: old keys can be retired from "
+                 "credentials.old_keys_file\n";
+  }
+  return report->failed == 0 ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -284,6 +315,13 @@ int main(int argc, char** argv) {
   }
 
   CLI::App* version = app.add_subcommand("version", "Print the version and the database schema version");
+  CLI::App* credentials = app.add_subcommand("credentials", "Secrets at rest (connection-request passwords)");
+  CLI::App* rekey = credentials->add_subcommand(
+      "rekey", "Re-seal every stored connection-request password under the current key (credentials.key_id)");
+  int rekey_batch = 500;
+  rekey->add_option("--config", config_file, "Configuration file (credentials.*, database.dsn)");
+  rekey->add_option("--batch", rekey_batch, "Passwords per database round trip")->check(CLI::Range(3, 10000));
+  credentials->require_subcommand(1);
 
   try {
     app.parse(argc, argv);
@@ -307,6 +345,14 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return status ? RunMigrateStatus(dsn) : RunMigrate(dsn);
+  }
+  if (rekey->parsed()) {
+    auto cfg = ruru::acs::LoadConfig(config_file, Environment(), overrides);
+    if (!cfg) {
+      std::cerr << "acsd credentials rekey: " << cfg.error().message << "\n";
+      return kExitUsage;
+    }
+    return RunRekey(*cfg, rekey_batch);
   }
   if (tokens->parsed()) {
     if (dsn.empty()) {

@@ -70,6 +70,22 @@ constexpr Statement kPruneIpHistory{"ruru_prune_ip_history", R"sql(
 DELETE FROM ip_history WHERE id IN (
   SELECT id FROM ip_history WHERE last_seen < )sql" RURU_PG_TS("$1") R"sql( ORDER BY last_seen LIMIT $2))sql"};
 
+constexpr Statement kSealedNotUnder{"ruru_sealed_not_under", R"sql(
+SELECT * FROM (
+  SELECT id, false AS pending, cr_key_id AS key_id, encode(cr_password_ciphertext, 'hex') AS c FROM devices
+  WHERE id > $2 AND cr_key_id IS NOT NULL AND cr_key_id <> $1
+  UNION ALL
+  SELECT id, true, pending_cr_key_id, encode(pending_cr_password_ciphertext, 'hex') FROM devices
+  WHERE id > $2 AND pending_cr_key_id IS NOT NULL AND pending_cr_key_id <> $1) s
+ORDER BY id, pending LIMIT $3)sql"};
+constexpr Statement kReplaceSealed{"ruru_replace_sealed", R"sql(
+UPDATE devices SET
+  cr_password_ciphertext = CASE WHEN $2 THEN cr_password_ciphertext ELSE decode($5, 'hex') END,
+  cr_key_id = CASE WHEN $2 THEN cr_key_id ELSE $4 END,
+  pending_cr_password_ciphertext = CASE WHEN $2 THEN decode($5, 'hex') ELSE pending_cr_password_ciphertext END,
+  pending_cr_key_id = CASE WHEN $2 THEN $4 ELSE pending_cr_key_id END
+WHERE id = $1 AND CASE WHEN $2 THEN pending_cr_key_id ELSE cr_key_id END = $3)sql"};
+
 constexpr Statement kParameters{"ruru_parameters", R"sql(
 SELECT p.path, dp.value, dp.type, dp.writable FROM device_parameters dp JOIN parameter_paths p ON p.id = dp.path_id
 WHERE dp.device_id = $1 AND starts_with(p.path, $2) ORDER BY p.path)sql"};
@@ -121,7 +137,7 @@ constexpr Statement kPing{"ruru_ping", "SELECT 1"};
 
 constexpr Statement kAll[] = {
     kGetDevice,  kFindDevice,      kListDevices, kCountDevices,   kFindByUsername, kLockDevice,  kUsernameOwner,
-    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents,   kPruneEvents, kPruneIpHistory, kParameters,
+    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents,   kPruneEvents, kPruneIpHistory, kSealedNotUnder, kReplaceSealed, kParameters,
     kIpHistory,  kDevicesWithIpAt, kRecordFault, kFaults,         kRecordReport,   kReports,     kPing};
 
 
@@ -313,6 +329,37 @@ class PgDeviceStore final : public DeviceStore {
     });
     if (!s.ok()) return s.error();
     return deleted;
+  }
+
+  Result<std::vector<SealedSecretRow>> SealedNotUnder(const std::string& key_id, int64_t after_id,
+                                                      int limit) override {
+    if (limit < 1 || limit > 10000) return InvalidArgument("limit: 1..10000");
+    std::vector<SealedSecretRow> out;
+    Status s = pool_.Run("reading sealed secrets", [&](pqxx::connection& conn) {
+      out.clear();
+      pqxx::read_transaction tx(conn);
+      for (const pqxx::row& r : tx.exec_prepared(kSealedNotUnder.name, key_id, after_id, limit)) {
+        out.push_back(SealedSecretRow{r[0].as<int64_t>(), r[1].as<bool>(), Text(r[2]), HexToBytes(Text(r[3]))});
+      }
+    });
+    if (!s.ok()) return s.error();
+    return out;
+  }
+
+  Result<bool> ReplaceSealed(int64_t device_id, bool pending, const std::string& old_key_id,
+                             const std::string& new_key_id, const std::string& ciphertext) override {
+    if (Status st = CheckText("key id", new_key_id, limits_.max_text_bytes); !st.ok()) return st.error();
+    if (ciphertext.empty() || ciphertext.size() > limits_.max_blob_bytes) return InvalidArgument("ciphertext size");
+    bool replaced = false;
+    const std::string hex = BytesToHex(ciphertext);
+    Status s = pool_.Run("replacing a sealed secret", [&](pqxx::connection& conn) {
+      pqxx::work tx(conn);
+      replaced = tx.exec_prepared0(kReplaceSealed.name, device_id, pending, old_key_id, new_key_id, hex)
+                     .affected_rows() == 1;
+      tx.commit();
+    });
+    if (!s.ok()) return s.error();
+    return replaced;
   }
 
   Result<std::vector<ParameterRecord>> Parameters(int64_t device_id, const std::string& prefix) override {

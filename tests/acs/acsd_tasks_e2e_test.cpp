@@ -492,6 +492,56 @@ TEST_F(TasksE2e, BackupRestoredWithPgRestoreServesTheFleet) {
   tx.exec0("DROP DATABASE IF EXISTS " + copy + " WITH (FORCE)");
 }
 
+// Key rotation of the sealed connection-request passwords (docs/security.md "Secrets at rest"):
+// `acsd credentials rekey` re-seals every one under the new key; without the old key it says which
+// it cannot open and changes nothing; after it, acsd runs without the old key and its connection
+// requests still authenticate.
+TEST_F(TasksE2e, CredentialsRekeyMovesEverySealedPasswordToTheNewKey) {
+  const uint16_t port = FreePort();
+  StartAcsd("listen = 127.0.0.1:" + std::to_string(port) + "\n" + std::string(kTaskConfig));
+  token_ = CreateToken("e2e-admin");
+  Fleet f = StartFleet(10, "RK", "127.36.0.0/24");
+  WaitRegistered("RK", 10);
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_EQ(COUNT("SELECT count(*) FROM devices WHERE cr_key_id = 'k1'"), 10);
+  ASSERT_EQ(StopAcsd(SIGTERM), 0);
+
+  std::ofstream(dir_ + "/k2.key") << std::string(64, 'd') << "\n";
+  std::ofstream(dir_ + "/old.keys") << "k1 " << std::string(64, 'c') << "\n";
+  const std::string base = ReadText(dir_ + "/acsd.conf");
+  auto write_conf = [&](const std::string& path, bool with_old) {
+    std::ofstream(path) << base << "[credentials]\nkey_id = k2\nkey_file = " << dir_ << "/k2.key\n"
+                        << (with_old ? "old_keys_file = " + dir_ + "/old.keys\n" : std::string());
+  };
+  write_conf(dir_ + "/no-old.conf", false);
+  write_conf(dir_ + "/rotate.conf", true);
+  auto rekey = [&](const std::string& conf, const std::string& out) {
+    const int status = WaitFor(Spawn({ACSD_PATH_FOR_TEST, "credentials", "rekey", "--config", conf, "--batch", "4"}, out), 60s);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  // Without the old key: nothing can be opened, nothing changes, each one is named.
+  EXPECT_EQ(rekey(dir_ + "/no-old.conf", dir_ + "/rekey1.out"), 1) << ReadText(dir_ + "/rekey1.out");
+  EXPECT_NE(ReadText(dir_ + "/rekey1.out").find("sealed under key 'k1'"), std::string::npos) << ReadText(dir_ + "/rekey1.out");
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE cr_key_id = 'k1'"), 10);
+  // With it: all ten move to k2 (batches of 4), and a second run has nothing left to do.
+  const std::string before = QueryValue("SELECT string_agg(encode(cr_password_ciphertext, 'hex'), ',' ORDER BY id) FROM devices");
+  EXPECT_EQ(rekey(dir_ + "/rotate.conf", dir_ + "/rekey2.out"), 0) << ReadText(dir_ + "/rekey2.out");
+  EXPECT_NE(ReadText(dir_ + "/rekey2.out").find("re-sealed 10 "), std::string::npos) << ReadText(dir_ + "/rekey2.out");
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices WHERE cr_key_id = 'k2'"), 10);
+  EXPECT_NE(QueryValue("SELECT string_agg(encode(cr_password_ciphertext, 'hex'), ',' ORDER BY id) FROM devices"), before);
+  EXPECT_EQ(rekey(dir_ + "/rotate.conf", dir_ + "/rekey3.out"), 0);
+  EXPECT_NE(ReadText(dir_ + "/rekey3.out").find("re-sealed 0 "), std::string::npos) << ReadText(dir_ + "/rekey3.out");
+
+  // acsd with only the new key: a reboot with a connection request (the re-sealed password).
+  StartAcsd("listen = 127.0.0.1:" + std::to_string(port) + "\n" + std::string(kTaskConfig) + "[credentials]\nkey_id = k2\nkey_file = " +
+            dir_ + "/k2.key\n");
+  ASSERT_FALSE(HasFatalFailure());
+  const json t = Task(DeviceId("RK000003"), {{"type", "reboot"}}, true, 60);
+  EXPECT_EQ(t["state"], "done") << t.dump();
+  EXPECT_EQ(t["connection_request"]["status"], "ok") << t.dump();
+  StopFleet(f);
+}
+
 TEST_F(TasksE2e, TwoPersonApprovalRunsAChangeOnlyAfterASecondPersonApprovesIt) {
   StartWithApi("[api]\ntwo_person_actions = tags.bulk, tasks.create.factory_reset\napproval_ttl = 3s\n");
   Fleet f = StartFleet(3, "TP", "127.34.0.0/24");

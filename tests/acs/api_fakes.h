@@ -73,6 +73,12 @@ inline bool MatchesQuery(const db::Device& d, const db::DeviceQuery& q) {
 class FakeDeviceStore final : public db::DeviceStore {
  public:
   Result<int64_t> PruneIpHistory(db::TimePoint, int64_t) override { return int64_t{0}; }
+  Result<std::vector<db::SealedSecretRow>> SealedNotUnder(const std::string&, int64_t, int) override {
+    return std::vector<db::SealedSecretRow>{};
+  }
+  Result<bool> ReplaceSealed(int64_t, bool, const std::string&, const std::string&, const std::string&) override {
+    return false;
+  }
 
  public:
   explicit FakeDeviceStore(Inventory& inv) : inv_(inv) {}
