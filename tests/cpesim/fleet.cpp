@@ -691,7 +691,10 @@ asio::awaitable<void> Fleet::RunSession(SimDevice& d) {
   };
 
   auto finish = [&]() {
-    if (http) http->Close();
+    if (http) {
+      if (!*alive) http->ForgetResumeSlot();  // the device (and its TLS session slot) is gone
+      http->Close();
+    }
     if (!*alive) return;
     const auto latency = Steady::now() - t0;
     if (out.ok) {

@@ -211,7 +211,12 @@ std::vector<std::string> HttpResponse::SetCookies() const {
 HttpSession::HttpSession(asio::any_io_executor executor, Url url, ClientOptions options)
     : executor_(std::move(executor)), url_(std::move(url)), options_(options) {}
 
-HttpSession::~HttpSession() { Close(); }
+// Destruction does not save the TLS session: the slot's owner (the device) may be gone already
+// (a fleet torn down with sessions in flight). Sessions that end normally Close() first.
+HttpSession::~HttpSession() {
+  options_.resume = nullptr;
+  Close();
+}
 
 void HttpSession::SetCredentials(std::string user, std::string password) {
   user_ = std::move(user);

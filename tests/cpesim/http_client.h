@@ -102,6 +102,8 @@ class HttpSession {
   // Drops the connection (without a TLS close_notify); the next Send reconnects. Cookies and the
   // authentication state stay. Not while a Send is in progress.
   void Close();
+  // Close() will no longer save the TLS session into ClientOptions::resume (its owner is gone).
+  void ForgetResumeSlot() { options_.resume = nullptr; }
   bool connected() const { return tcp_.has_value() || tls_stream_.has_value(); }
   // HTTP bytes (header and body; plaintext under TLS) over the session's lifetime.
   uint64_t bytes_sent() const { return bytes_sent_; }
