@@ -38,6 +38,23 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// The status line and headers of an answer (names lower-cased, repeated ones joined with ", ").
+void ParseHead(const std::string& head, HttpResult* out) {
+  std::istringstream hs(head);
+  std::string line;
+  std::getline(hs, line);
+  if (line.size() >= 12) out->status = std::atoi(line.c_str() + 9);
+  while (std::getline(hs, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    auto& slot = out->headers[Lower(line.substr(0, colon))];
+    slot = slot.empty() ? value : slot + ", " + value;
+  }
+}
+
 }  // namespace
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
@@ -102,20 +119,7 @@ HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseco
     if (n <= 0) break;
     data.append(buf, static_cast<size_t>(n));
     if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
-      std::istringstream hs(data.substr(0, header_end));
-      std::string line;
-      std::getline(hs, line);
-      if (line.size() >= 12) out.status = std::atoi(line.c_str() + 9);
-      while (std::getline(hs, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const size_t colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string name = Lower(line.substr(0, colon));
-        std::string value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-        auto& slot = out.headers[name];
-        slot = slot.empty() ? value : slot + ", " + value;
-      }
+      ParseHead(data.substr(0, header_end), &out);
       content_length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
     }
     if (header_end != std::string::npos && data.size() >= header_end + 4 + content_length) break;
@@ -169,18 +173,7 @@ HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string
     if (out.error.empty()) out.error = "no answer";
     return out;
   }
-  std::istringstream hs(data.substr(0, header_end));
-  std::string line;
-  std::getline(hs, line);
-  if (line.size() >= 12) out.status = std::atoi(line.c_str() + 9);
-  while (std::getline(hs, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    out.headers[Lower(line.substr(0, colon))] = value;
-  }
+  ParseHead(data.substr(0, header_end), &out);
   out.body = data.substr(header_end + 4);
   return out;
 }

@@ -85,15 +85,24 @@ asio::awaitable<Reply> ListApprovals(ApiCore& core, Call& call) {
   co_return JsonReply(Page(std::move(items), n, 'p', last));
 }
 
-asio::awaitable<Reply> GetApproval(ApiCore& core, Call& call) {
-  db::ApprovalStore* store = core.deps().approvals;
-  if (store == nullptr) co_return NoStore();
+namespace {
+
+// The approval the path names ({id}); its errors map like a store's (StoreErrorReply).
+asio::awaitable<Result<db::Approval>> ReadApproval(ApiCore& core, const Call& call) {
   auto id = PathId(call);
-  if (!id.ok()) co_return BadRequest(id.error().message);
+  if (!id.ok()) co_return id.error();
+  db::ApprovalStore* store = core.deps().approvals;
   const int64_t approval_id = *id;
   const db::TimePoint now = core.Now();
   auto read = [store, approval_id, now] { return store->Get(approval_id, now); };
-  auto a = co_await OnPool(core.pool(), std::move(read));
+  co_return co_await OnPool(core.pool(), std::move(read));
+}
+
+}  // namespace
+
+asio::awaitable<Reply> GetApproval(ApiCore& core, Call& call) {
+  if (core.deps().approvals == nullptr) co_return NoStore();
+  auto a = co_await ReadApproval(core, call);
   if (!a.ok()) co_return StoreErrorReply(a.error());
   co_return JsonReply(ApprovalJson(*a));
 }
@@ -104,13 +113,10 @@ namespace {
 asio::awaitable<Reply> Decide(ApiCore& core, Call& call, bool approve) {
   db::ApprovalStore* store = core.deps().approvals;
   if (store == nullptr) co_return NoStore();
-  auto id = PathId(call);
-  if (!id.ok()) co_return BadRequest(id.error().message);
-  const int64_t approval_id = *id;
-  const db::TimePoint now = core.Now();
-  auto read = [store, approval_id, now] { return store->Get(approval_id, now); };
-  auto current = co_await OnPool(core.pool(), std::move(read));
+  auto current = co_await ReadApproval(core, call);
   if (!current.ok()) co_return StoreErrorReply(current.error());
+  const int64_t approval_id = current->id;
+  const db::TimePoint now = core.Now();
   if (approve) {
     if (current->requested_by == call.token.name) {
       co_return ErrorReply(http::status::forbidden, "same_person",
