@@ -71,6 +71,10 @@ class ApprovalStore {
                                   const std::string& note, TimePoint now) = 0;
   // approved -> executed (2xx) or failed, with the replayed call's answer.
   virtual Result<Approval> Finish(int64_t id, int status, const std::string& result_json, TimePoint now) = 0;
+  // approved -> failed for the approvals decided before `decided_before` that never finished (the
+  // node running the call stopped): result {"error": {"code": "interrupted", ...}}, no status.
+  // Returns how many.
+  virtual Result<int64_t> FailInterrupted(TimePoint decided_before, TimePoint now) = 0;
 };
 
 }  // namespace ruru::db

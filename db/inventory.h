@@ -190,6 +190,13 @@ struct SealedSecretRow {
   std::string ciphertext;
 };
 
+// What one retention call removed: whole partitions past the age, and old rows of the default
+// partition (rows outside every dated partition), at most max_rows of those per call.
+struct PruneReport {
+  int partitions_dropped = 0;
+  int64_t rows_deleted = 0;
+};
+
 struct StoredEvent {
   int64_t device_id = 0;
   TimePoint received_at{};
@@ -249,11 +256,18 @@ class DeviceStore {
 
   // The most recent events of a device, newest first, at most `limit`.
   virtual Result<std::vector<StoredEvent>> RecentEvents(int64_t device_id, int limit) = 0;
-  // Deletes events older than `before`, at most `max_rows` per call; returns how many.
-  virtual Result<int64_t> PruneEvents(TimePoint before, int64_t max_rows) = 0;
-  // Deletes closed address intervals (ip_history) that ended before `before`, oldest first, at
-  // most `max_rows` per call; returns how many. The current addresses (on the device) stay.
-  virtual Result<int64_t> PruneIpHistory(TimePoint before, int64_t max_rows) = 0;
+  // History is partitioned by time (inform_events daily by received_at, ip_history monthly by
+  // last_seen; db/migrations/V0008). Creates the missing partitions for the day / month holding
+  // `now` and the ones after it (events 7 days, ip_history 2 months); returns how many it made.
+  // Idempotent; waits at most a few seconds for the tables' locks (kUnavailable then, try later).
+  virtual Result<int> EnsureHistoryPartitions(TimePoint now) = 0;
+  // Retention of events: drops the daily partitions that ended at or before `before` whole, and
+  // deletes the default partition's events older than `before`, oldest first, at most `max_rows`
+  // per call. An event is thus kept at least until `before` passes it and at most one day longer.
+  virtual Result<PruneReport> PruneEvents(TimePoint before, int64_t max_rows) = 0;
+  // The same for closed address intervals (ip_history) by the time they ended, with monthly
+  // partitions (kept at most a month longer). The current addresses (on the device) stay.
+  virtual Result<PruneReport> PruneIpHistory(TimePoint before, int64_t max_rows) = 0;
 
   // Key rotation of the sealed connection-request passwords (`acsd credentials rekey`): the sealed
   // passwords (active and pending) of devices with id > after_id that are not under `key_id`, by

@@ -5,13 +5,16 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -23,6 +26,7 @@
 #include "acs/server/rekey.h"
 #include "acs/server/server.h"
 #include "base/clock.h"
+#include "db/audit_store.h"
 #include "db/migrator.h"
 #include "db/pg/pg_inventory.h"
 
@@ -128,6 +132,37 @@ std::unique_ptr<ruru::db::DeviceAdmin> OpenTokenStore(const std::string& dsn) {
   return ruru::db::pg::OpenDeviceAdmin(pg);
 }
 
+// The host-side commands change what the API does (tokens) or how secrets are stored (rekey): they
+// are written to the audit log like the API's own changes, by "acsd-cli:<user>" (the invoking
+// user, the one behind sudo when there is one), role "host".
+std::string HostActor() {
+  std::string user;
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') user = sudo;
+  if (user.empty()) {
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) user = pw->pw_name;
+  }
+  if (user.empty()) user = "uid" + std::to_string(::geteuid());
+  return "acsd-cli:" + user;
+}
+
+ruru::Status AuditHost(const std::string& dsn, const std::string& action, const std::string& target,
+                       const nlohmann::json& params, const std::string& result) {
+  ruru::db::pg::PgOptions pg;
+  pg.dsn = dsn;
+  pg.pool_size = 1;
+  ruru::db::AuditEntry e;
+  e.at = ruru::SystemClock::Instance().Now();
+  e.actor = HostActor();
+  e.role = "host";
+  e.action = action;
+  e.target = target;
+  e.params_json = params.dump();
+  e.result = result;
+  auto id = ruru::db::pg::OpenAuditStore(pg)->Append(e);
+  if (!id) return id.error();
+  return ruru::Status::Ok();
+}
+
 // Writes `token` to `path` with mode 0600 (a temporary file renamed into place, so a reader never
 // sees half a token and an existing file of another mode is replaced, not reused).
 ruru::Status WriteTokenFile(const std::string& path, const std::string& token) {
@@ -178,6 +213,14 @@ int RunTokensCreate(const std::string& dsn, const std::string& name, const std::
     }
     return Fail("tokens create", created.error());
   }
+  nlohmann::json params = {{"command", "acsd tokens create"}, {"name", name}, {"role", role}};
+  if (expires_at) params["expires_at"] = ruru::acs::api::FormatTime(*expires_at);
+  if (auto st = AuditHost(dsn, "tokens.write", "token:" + name, params, "ok"); !st.ok()) {
+    // A token nobody can account for is not handed out.
+    std::cerr << "acsd tokens create: audit log: " << st.error().message << "; revoking the token\n";
+    (void)store->RevokeToken(name, now);
+    return ExitCodeFor(st.error());
+  }
   const std::string expiry =
       expires_at ? "expires " + ruru::acs::api::FormatTime(*expires_at) : std::string("does not expire");
   if (output.empty()) {
@@ -221,6 +264,14 @@ int RunTokensRevoke(const std::string& dsn, const std::string& name) {
     }
     return Fail("tokens revoke", st.error());
   }
+  if (auto audited = AuditHost(dsn, "tokens.write", "token:" + name,
+                               {{"command", "acsd tokens revoke"}, {"name", name}}, "ok");
+      !audited.ok()) {
+    std::cout << "revoked API token '" << name << "'\n";
+    std::cerr << "acsd tokens revoke: the revocation is done but not in the audit log: " << audited.error().message
+              << "\n";
+    return ExitCodeFor(audited.error());
+  }
   std::cout << "revoked API token '" << name << "' (acsd nodes stop accepting it within api.token_cache_ttl)\n";
   return kExitOk;
 }
@@ -242,6 +293,16 @@ int RunRekey(const ruru::acs::Config& cfg, int batch) {
                   << " (add that key to credentials.old_keys_file)\n";
       });
   if (!report) return Fail("credentials rekey", report.error());
+  if (auto audited = AuditHost(cfg.database.dsn, "credentials.rekey", "",
+                               {{"command", "acsd credentials rekey"},
+                                {"key_id", box->current_key_id()},
+                                {"resealed", report->resealed},
+                                {"changed", report->changed},
+                                {"failed", report->failed}},
+                               report->failed == 0 ? "ok" : "partial");
+      !audited.ok()) {
+    std::cerr << "acsd credentials rekey: not in the audit log: " << audited.error().message << "\n";
+  }
   std::cout << "re-sealed " << report->resealed << " connection-request passwords under key '"
             << box->current_key_id() << "'" << (report->changed ? ", " + std::to_string(report->changed) +
                                                                      " changed meanwhile (already current)"
@@ -249,8 +310,9 @@ int RunRekey(const ruru::acs::Config& cfg, int batch) {
             << (report->failed ? ", " + std::to_string(report->failed) + " could not be opened" : std::string())
             << "\n";
   if (report->failed == 0) {
-    std::cout << "no password is sealed under an old key any more: old keys can be retired from "
-                 "credentials.old_keys_file\n";
+    std::cout << "no connection-request password is sealed under an old key any more; secrets in task "
+                 "arguments are not re-sealed: retire an old key from credentials.old_keys_file once the "
+                 "tasks queued before the rotation are final (tasks.max_expiry at most)\n";
   }
   return report->failed == 0 ? kExitOk : kExitFailed;
 }

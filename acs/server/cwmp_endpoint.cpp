@@ -907,7 +907,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
     }
     s->current = *result;
     if (again) {
-      auto runner = TaskRunner::Create(s->current, s->facts, engine->limits(), false);
+      auto runner = TaskRunner::Create(s->current, s->facts, engine->limits(), false, deps.secrets);
       if (runner) {
         s->runner = std::move(*runner);
         s->current_marked = false;
@@ -935,7 +935,7 @@ struct CwmpEndpoint::Impl : std::enable_shared_from_this<CwmpEndpoint::Impl> {
         s->current = std::move(s->tasks.front());
         s->tasks.pop_front();
         const bool probe = s->current.phase == db::TaskPhase::kSent;
-        auto runner = TaskRunner::Create(s->current, s->facts, engine->limits(), probe);
+        auto runner = TaskRunner::Create(s->current, s->facts, engine->limits(), probe, deps.secrets);
         if (!runner) {
           // Stored arguments that no longer validate (e.g. written by an older acsd): a fault, not a crash.
           TaskOutcome bad;

@@ -230,6 +230,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
   api_deps.pool = &api_pool;
   api_deps.metrics = &metrics;
   api_deps.audit = audit.get();
+  api_deps.secrets = &*secrets;
   std::unique_ptr<db::ApprovalStore> approvals = db::pg::OpenApprovalStore(pg);
   api_deps.approvals = approvals.get();
   auto rest_api = std::make_shared<api::RestApi>(api_deps);
@@ -281,42 +282,67 @@ Status RunServer(const Config& config, const ServerOptions& options) {
 
   // The audit log's monthly partitions: the coming ones made, the expired ones dropped; at start
   // and hourly (idempotent).
-  auto maintain_audit = [&, store = audit.get()] {
+  auto maintain_audit = [&, store = audit.get(), approval_store = approvals.get()] {
     auto dropped = store->MaintainPartitions(clock.Now(), std::chrono::hours(24) * config.database.audit_retention_days);
     if (!dropped.ok()) {
       log->warn("audit log partitions: {}", dropped.error().message);
     } else if (*dropped > 0) {
       log->info("audit log: {} monthly partitions past database.audit_retention_days dropped", *dropped);
     }
+    // An approved call whose node stopped before it finished stays "approved" forever otherwise.
+    // Well past the longest a replay can take (its ?wait= is at most api.max_wait).
+    const auto interrupted_after = std::max<std::chrono::seconds>(std::chrono::minutes(15), 2 * config.api.max_wait);
+    auto failed = approval_store->FailInterrupted(clock.Now() - interrupted_after, clock.Now());
+    if (!failed.ok()) {
+      log->warn("approvals: {}", failed.error().message);
+    } else if (*failed > 0) {
+      log->warn("approvals: {} approved calls never finished (their acsd stopped): marked failed, check them", *failed);
+    }
   };
   asio::post(db_pool, maintain_audit);
 
-  // Retention of inform events: hourly, in bounded chunks.
+  // History (inform events daily, ip_history monthly, V0008): the coming partitions made and the
+  // expired ones dropped whole, plus the old rows of the default partitions in bounded chunks; at
+  // start and hourly (idempotent).
+  auto maintain_history = [&, dev] {
+    if (auto made = dev->EnsureHistoryPartitions(clock.Now()); !made.ok()) {
+      log->warn("history partitions: {}", made.error().message);
+    } else if (*made > 0) {
+      log->info("history: {} partitions created ahead", *made);
+    }
+    auto prune = [&](std::string_view what, std::string_view setting, auto&& call) {
+      db::PruneReport total;
+      for (int i = 0; i < 100; ++i) {
+        auto r = call();
+        if (!r.ok()) {
+          log->warn("{} retention: {}", what, r.error().message);
+          break;
+        }
+        total.partitions_dropped += r->partitions_dropped;
+        total.rows_deleted += r->rows_deleted;
+        if (r->rows_deleted < 10000) break;
+      }
+      if (total.partitions_dropped > 0 || total.rows_deleted > 0) {
+        log->info("{}: {} partitions and {} rows outside them past {} dropped", what, total.partitions_dropped,
+                  total.rows_deleted, setting);
+      }
+    };
+    const auto now = clock.Now();
+    prune("inform events", "database.event_retention_days", [&] {
+      return dev->PruneEvents(now - std::chrono::hours(24) * config.database.event_retention_days, 10000);
+    });
+    prune("ip_history", "database.ip_history_retention_days", [&] {
+      return dev->PruneIpHistory(now - std::chrono::hours(24) * config.database.ip_history_retention_days, 10000);
+    });
+  };
+  asio::post(db_pool, maintain_history);
   asio::steady_timer prune_timer(ioc);
   std::function<void()> schedule_prune = [&] {
     prune_timer.expires_after(std::chrono::minutes(60));
     prune_timer.async_wait([&](beast::error_code ec) {
       if (ec || stopping) return;
       asio::post(db_pool, maintain_audit);
-      asio::post(db_pool, [&, dev] {
-        const auto before = clock.Now() - std::chrono::hours(24) * config.database.event_retention_days;
-        for (int i = 0; i < 100; ++i) {
-          auto n = dev->PruneEvents(before, 10000);
-          if (!n.ok() || *n < 10000) break;
-        }
-        const auto ip_before = clock.Now() - std::chrono::hours(24) * config.database.ip_history_retention_days;
-        int64_t pruned = 0;
-        for (int i = 0; i < 100; ++i) {
-          auto n = dev->PruneIpHistory(ip_before, 10000);
-          if (!n.ok()) {
-            log->warn("ip_history retention: {}", n.error().message);
-            break;
-          }
-          pruned += *n;
-          if (*n < 10000) break;
-        }
-        if (pruned > 0) log->info("ip_history: {} address intervals past database.ip_history_retention_days deleted", pruned);
-      });
+      asio::post(db_pool, maintain_history);
       schedule_prune();
     });
   };

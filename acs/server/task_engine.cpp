@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "acs/server/task_secrets.h"
 #include "cwmp/json.h"
 
 namespace ruru::acs {
@@ -133,7 +134,9 @@ Result<db::CreatedTask> TaskEngine::CreateTask(const TaskRequest& req) {
   db::NewTask t;
   t.device_id = req.device_id;
   t.type = req.type;
-  t.args_json = Dump(*args);
+  // Passwords and secret parameter values are stored sealed (acs/server/task_secrets.h); the
+  // idempotency hash above is over the plain arguments, so a retried request still matches.
+  t.args_json = Dump(deps_.secrets != nullptr ? SealTaskSecrets(*args, *deps_.secrets, req.device_id) : *args);
   t.reconcile_key = info->key == KeyKind::kNone ? std::string() : NewReconcileKey();
   t.hold_requests = req.hold_requests;
   t.max_attempts = max_attempts;

@@ -7,6 +7,7 @@
 #include <map>
 #include <type_traits>
 
+#include "acs/server/task_secrets.h"
 #include "cwmp/codec.h"
 #include "cwmp/json.h"
 
@@ -841,9 +842,15 @@ std::vector<std::string> TypesCompletedBy(std::string_view report_rpc) {
 }
 
 Result<std::unique_ptr<TaskRunner>> TaskRunner::Create(const db::Task& task, const InformFacts& facts,
-                                                       const TaskLimits& limits, bool probe) {
-  const json args = json::parse(task.args_json.empty() ? "{}" : task.args_json, nullptr, false);
+                                                       const TaskLimits& limits, bool probe,
+                                                       const SecretBox* secrets) {
+  json args = json::parse(task.args_json.empty() ? "{}" : task.args_json, nullptr, false);
   if (args.is_discarded()) return InvalidArgument("stored args are not JSON");
+  if (secrets != nullptr) {
+    auto opened = OpenTaskSecrets(args, *secrets, task.device_id);
+    if (!opened) return opened.error();
+    args = std::move(*opened);
+  }
   if (auto checked = ValidateTaskArgs(task.type, args, limits); !checked) return checked.error();
   const TaskTypeInfo* info = FindTaskType(task.type);
   if (probe) {

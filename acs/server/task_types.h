@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "acs/server/secret_box.h"
 #include "base/result.h"
 #include "cwmp/messages.h"
 #include "db/task_store.h"
@@ -122,11 +123,13 @@ class TaskRunner {
  public:
   virtual ~TaskRunner() = default;
 
-  // A runner for `task` (its args are validated again). `probe`: settle an interrupted task
-  // instead of running it (Reconciliation::kProbe). kInvalidArgument when the stored task is not
-  // runnable (unknown type, bad args).
+  // A runner for `task` (its args are validated again, after its sealed secrets are opened with
+  // `secrets`). `probe`: settle an interrupted task instead of running it
+  // (Reconciliation::kProbe). kInvalidArgument when the stored task is not runnable (unknown type,
+  // bad args, a sealed secret that does not open).
   static Result<std::unique_ptr<TaskRunner>> Create(const db::Task& task, const InformFacts& facts,
-                                                    const TaskLimits& limits, bool probe);
+                                                    const TaskLimits& limits, bool probe,
+                                                    const SecretBox* secrets = nullptr);
 
   // The next request to send, with the task's key filled in; nullopt once finished (outcome()).
   virtual std::optional<cwmp::Body> Next() = 0;

@@ -48,7 +48,13 @@ constexpr Statement kFinish{
     "UPDATE approvals SET state = CASE WHEN $2 BETWEEN 200 AND 299 THEN 'executed' ELSE 'failed' END,"
     " result_status = $2, result = $3::jsonb, finished_at = " RURU_PG_TS("$4")
     " WHERE id = $1 AND state = 'approved' RETURNING " RURU_APPROVAL_COLUMNS("$4")};
-constexpr Statement kAll[] = {kCreate, kGet, kList, kDecide, kExpire, kFinish};
+constexpr Statement kFailInterrupted{
+    "ruru_approval_fail_interrupted",
+    "UPDATE approvals SET state = 'failed', result = jsonb_build_object('error', jsonb_build_object("
+    " 'code', 'interrupted', 'message', 'acsd stopped after the approval, before its call finished:"
+    " check whether the change was made, and ask again')), finished_at = " RURU_PG_TS("$2")
+    " WHERE state = 'approved' AND decided_at < " RURU_PG_TS("$1")};
+constexpr Statement kAll[] = {kCreate, kGet, kList, kDecide, kExpire, kFinish, kFailInterrupted};
 
 Approval Read(const pqxx::row& r) {
   Approval a;
@@ -190,6 +196,17 @@ class PgApprovalStore final : public ApprovalStore {
     if (!s.ok()) return s.error();
     if (!out) return Conflict(fmt::format("approval {} is not approved", id));
     return std::move(*out);
+  }
+
+  Result<int64_t> FailInterrupted(TimePoint decided_before, TimePoint now) override {
+    int64_t failed = 0;
+    Status s = pool_.Run("failing interrupted approvals", [&](pqxx::connection& conn) {
+      pqxx::work tx(conn);
+      failed = tx.exec_prepared0(kFailInterrupted.name, ToMicros(decided_before), ToMicros(now)).affected_rows();
+      tx.commit();
+    });
+    if (!s.ok()) return s.error();
+    return failed;
   }
 
  private:

@@ -62,13 +62,21 @@ constexpr Statement kRecentEvents{"ruru_recent_events",
                                   "SELECT device_id, " RURU_PG_US("received_at") ", code, command_key"
                                   " FROM inform_events WHERE device_id = $1"
                                   " ORDER BY received_at DESC, id DESC LIMIT $2"};
-constexpr Statement kPruneEvents{"ruru_prune_events", R"sql(
-DELETE FROM inform_events WHERE id IN (
-  SELECT id FROM inform_events WHERE received_at < )sql" RURU_PG_TS("$1") R"sql( ORDER BY received_at LIMIT $2))sql"};
-
-constexpr Statement kPruneIpHistory{"ruru_prune_ip_history", R"sql(
-DELETE FROM ip_history WHERE id IN (
-  SELECT id FROM ip_history WHERE last_seen < )sql" RURU_PG_TS("$1") R"sql( ORDER BY last_seen LIMIT $2))sql"};
+// Retention (V0008): whole partitions dropped, then the default partition's old rows in chunks.
+constexpr Statement kEnsureHistoryPartitions{"ruru_ensure_history_partitions",
+                                            "SELECT ruru_ensure_range_partitions('inform_events', 'day', " RURU_PG_TS(
+                                                "$1") ", 7) + ruru_ensure_range_partitions('ip_history', 'month', "
+                                                      RURU_PG_TS("$1") ", 2)"};
+constexpr Statement kDropEventPartitions{"ruru_drop_event_partitions",
+                                         "SELECT ruru_drop_range_partitions('inform_events', 'day', " RURU_PG_TS("$1") ")"};
+constexpr Statement kPruneDefaultEvents{"ruru_prune_default_events", R"sql(
+DELETE FROM inform_events_default WHERE ctid = ANY(ARRAY(
+  SELECT ctid FROM inform_events_default WHERE received_at < )sql" RURU_PG_TS("$1") R"sql( ORDER BY received_at LIMIT $2)))sql"};
+constexpr Statement kDropIpHistoryPartitions{"ruru_drop_ip_history_partitions",
+                                             "SELECT ruru_drop_range_partitions('ip_history', 'month', " RURU_PG_TS("$1") ")"};
+constexpr Statement kPruneDefaultIpHistory{"ruru_prune_default_ip_history", R"sql(
+DELETE FROM ip_history_default WHERE ctid = ANY(ARRAY(
+  SELECT ctid FROM ip_history_default WHERE last_seen < )sql" RURU_PG_TS("$1") R"sql( ORDER BY last_seen LIMIT $2)))sql"};
 
 constexpr Statement kSealedNotUnder{"ruru_sealed_not_under", R"sql(
 SELECT * FROM (
@@ -137,7 +145,7 @@ constexpr Statement kPing{"ruru_ping", "SELECT 1"};
 
 constexpr Statement kAll[] = {
     kGetDevice,  kFindDevice,      kListDevices, kCountDevices,   kFindByUsername, kLockDevice,  kUsernameOwner,
-    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents,   kPruneEvents, kPruneIpHistory, kSealedNotUnder, kReplaceSealed, kParameters,
+    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents, kEnsureHistoryPartitions, kDropEventPartitions, kPruneDefaultEvents, kDropIpHistoryPartitions, kPruneDefaultIpHistory, kSealedNotUnder, kReplaceSealed, kParameters,
     kIpHistory,  kDevicesWithIpAt, kRecordFault, kFaults,         kRecordReport,   kReports,     kPing};
 
 
@@ -307,28 +315,26 @@ class PgDeviceStore final : public DeviceStore {
     return events;
   }
 
-  Result<int64_t> PruneEvents(TimePoint before, int64_t max_rows) override {
-    if (max_rows <= 0) return InvalidArgument("max_rows must be positive");
-    int64_t deleted = 0;
-    Status s = pool_.Run("pruning events", [&](pqxx::connection& conn) {
+  Result<int> EnsureHistoryPartitions(TimePoint now) override {
+    int created = 0;
+    Status s = pool_.Run("creating history partitions", [&](pqxx::connection& conn) {
       pqxx::work tx(conn);
-      deleted = tx.exec_prepared0(kPruneEvents.name, ToMicros(before), max_rows).affected_rows();
+      // CREATE TABLE ... PARTITION OF locks the parent: never queue the Inform writes behind a
+      // long reader for long; the next hourly run tries again.
+      tx.exec0("SET LOCAL lock_timeout = '3s'");
+      created = tx.exec_prepared1(kEnsureHistoryPartitions.name, ToMicros(now))[0].as<int>();
       tx.commit();
     });
     if (!s.ok()) return s.error();
-    return deleted;
+    return created;
   }
 
-  Result<int64_t> PruneIpHistory(TimePoint before, int64_t max_rows) override {
-    if (max_rows <= 0) return InvalidArgument("max_rows must be positive");
-    int64_t deleted = 0;
-    Status s = pool_.Run("pruning IP history", [&](pqxx::connection& conn) {
-      pqxx::work tx(conn);
-      deleted = tx.exec_prepared0(kPruneIpHistory.name, ToMicros(before), max_rows).affected_rows();
-      tx.commit();
-    });
-    if (!s.ok()) return s.error();
-    return deleted;
+  Result<PruneReport> PruneEvents(TimePoint before, int64_t max_rows) override {
+    return Prune("pruning events", kDropEventPartitions, kPruneDefaultEvents, before, max_rows);
+  }
+
+  Result<PruneReport> PruneIpHistory(TimePoint before, int64_t max_rows) override {
+    return Prune("pruning IP history", kDropIpHistoryPartitions, kPruneDefaultIpHistory, before, max_rows);
   }
 
   Result<std::vector<SealedSecretRow>> SealedNotUnder(const std::string& key_id, int64_t after_id,
@@ -468,6 +474,24 @@ class PgDeviceStore final : public DeviceStore {
   }
 
  private:
+  // Whole partitions first (their DROP locks the parent: bounded wait), then one chunk of the
+  // default partition.
+  Result<PruneReport> Prune(std::string_view context, const Statement& drop, const Statement& chunk, TimePoint before,
+                            int64_t max_rows) {
+    if (max_rows <= 0) return InvalidArgument("max_rows must be positive");
+    PruneReport report;
+    Status s = pool_.Run(context, [&](pqxx::connection& conn) {
+      report = {};
+      pqxx::work tx(conn);
+      tx.exec0("SET LOCAL lock_timeout = '3s'");
+      report.partitions_dropped = tx.exec_prepared1(drop.name, ToMicros(before))[0].as<int>();
+      report.rows_deleted = tx.exec_prepared0(chunk.name, ToMicros(before), max_rows).affected_rows();
+      tx.commit();
+    });
+    if (!s.ok()) return s.error();
+    return report;
+  }
+
   // An insert that references a device: a missing device is kNotFound, not an integrity error.
   Status Insert(std::string_view context, int64_t device_id, const std::function<void(pqxx::work&)>& fn) {
     bool missing = false;

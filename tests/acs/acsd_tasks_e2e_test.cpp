@@ -650,7 +650,111 @@ TEST_F(TasksE2e, TwoPersonApprovalRunsAChangeOnlyAfterASecondPersonApprovesIt) {
   HttpResult expired = Api("POST", "/api/v1/approvals/" + std::to_string(late) + "/approve");
   EXPECT_EQ(expired.status, 409) << expired.body;
   EXPECT_EQ(COUNT(tagged), 2) << "the expired removal never ran";
+
+  // A request whose requester's token was revoked meanwhile does not run as theirs.
+  token_ = alice;
+  HttpResult revoked_ask = Api("POST", "/api/v1/tags/quarantine/devices", {{"serial_numbers", {"TP000003"}}},
+                               {{"X-Ruru-Reason", "one more"}});
+  ASSERT_EQ(revoked_ask.status, 202) << revoked_ask.body;
+  const int64_t orphan = json::parse(revoked_ask.body)["approval"]["id"];
+  token_ = admin;
+  EXPECT_EQ(Api("DELETE", "/api/v1/tokens/alice").status, 204);
+  token_ = bob;
+  HttpResult orphan_approve = Api("POST", "/api/v1/approvals/" + std::to_string(orphan) + "/approve");
+  EXPECT_EQ(orphan_approve.status, 409) << orphan_approve.body;
+  EXPECT_NE(orphan_approve.body.find("requester_revoked"), std::string::npos) << orphan_approve.body;
+  EXPECT_EQ(COUNT(tagged), 2);
+  EXPECT_EQ(QueryValue("SELECT state FROM approvals WHERE id = " + std::to_string(orphan)), "pending");
+  EXPECT_EQ(Api("POST", "/api/v1/approvals/" + std::to_string(orphan) + "/reject").status, 200);
   StopFleet(f);
+}
+
+// Retention as acsd runs it (at start, then hourly): expired daily / monthly partitions are
+// dropped whole, the coming ones made, and old rows in the default partitions deleted.
+TEST_F(TasksE2e, AcsdDropsExpiredHistoryPartitionsAndMakesTheComingOnes) {
+  Exec("INSERT INTO devices (oui, product_class, serial_number, registered_at) VALUES ('00D09E', 'RET', 'RET-1', now())");
+  const std::string dev = QueryValue("SELECT id FROM devices WHERE serial_number = 'RET-1'");
+  // Events 40 and 20 days old in their own daily partitions, 45 days old in the default one;
+  // address intervals that ended 14 and 2 months ago.
+  for (int days : {40, 20}) {
+    Exec("SELECT ruru_ensure_range_partitions('inform_events', 'day', now() - interval '" + std::to_string(days) +
+         " days', 0)");
+    Exec("INSERT INTO inform_events (device_id, received_at, code) VALUES (" + dev + ", now() - interval '" +
+         std::to_string(days) + " days', '2 PERIODIC')");
+  }
+  Exec("INSERT INTO inform_events (device_id, received_at, code) VALUES (" + dev +
+       ", now() - interval '45 days', '2 PERIODIC')");
+  for (int months : {14, 2}) {
+    Exec("SELECT ruru_ensure_range_partitions('ip_history', 'month', now() - interval '" + std::to_string(months) +
+         " months', 0)");
+    Exec("INSERT INTO ip_history (device_id, ip, kind, first_seen, last_seen) VALUES (" + dev + ", '192.0.2." +
+         std::to_string(months) + "', 'wan', now() - interval '" + std::to_string(months) +
+         " months' - interval '1 day', now() - interval '" + std::to_string(months) + " months')");
+  }
+  auto partition = [&](const std::string& table, const std::string& fmt, const std::string& ago) {
+    return QueryValue("SELECT '" + table + "' || to_char((now() - interval '" + ago + "') AT TIME ZONE 'UTC', '" +
+                      fmt + "')");
+  };
+  const std::string old_day = partition("inform_events_d", "YYYYMMDD", "40 days");
+  const std::string kept_day = partition("inform_events_d", "YYYYMMDD", "20 days");
+  const std::string old_month = partition("ip_history_m", "YYYYMM", "14 months");
+  const std::string kept_month = partition("ip_history_m", "YYYYMM", "2 months");
+  auto exists = [&](const std::string& t) { return QueryValue("SELECT to_regclass('" + t + "') IS NOT NULL") == "t"; };
+  ASSERT_TRUE(exists(old_day) && exists(kept_day) && exists(old_month) && exists(kept_month));
+  EXPECT_EQ(COUNT("SELECT count(*) FROM inform_events_default"), 1);
+
+  StartWithApi("[database]\nevent_retention_days = 30\nip_history_retention_days = 365\n");
+  for (int i = 0; i < 100 && (exists(old_day) || exists(old_month)); ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(exists(old_day));
+  EXPECT_FALSE(exists(old_month));
+  EXPECT_TRUE(exists(kept_day));
+  EXPECT_TRUE(exists(kept_month));
+  EXPECT_EQ(COUNT("SELECT count(*) FROM inform_events WHERE device_id = " + dev), 1);  // the 20-day-old one
+  EXPECT_EQ(COUNT("SELECT count(*) FROM inform_events_default"), 0);
+  EXPECT_EQ(QueryValue("SELECT string_agg(ip, ',') FROM ip_history WHERE device_id = " + dev), "192.0.2.2");
+  EXPECT_NE(AcsdLog().find("inform events: 1 partitions and 1 rows outside them past database.event_retention_days"),
+            std::string::npos)
+      << AcsdLog();
+}
+
+// The host-side token commands change who may use the API: they are audited like the API's own
+// token changes, by "acsd-cli:<user>" with role "host", and never with the token itself.
+TEST_F(TasksE2e, HostSideTokenCommandsAreAudited) {
+  StartWithApi();  // `acsd tokens create --name e2e-admin`
+  const std::string second = CreateToken("ops-2");
+  ASSERT_EQ(second.rfind("ruru_", 0), 0u) << second;
+  const std::string conf = dir_ + "/acsd.conf";
+  auto run = [&](std::vector<std::string> args) {
+    const std::string out = dir_ + "/host-cmd.out";
+    std::vector<std::string> argv = {ACSD_PATH_FOR_TEST};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--config", conf});
+    const int status = WaitFor(Spawn(argv, out), 30s);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(run({"tokens", "revoke", "ops-2"}), 0);
+  EXPECT_EQ(run({"tokens", "revoke", "no-such-token"}), 1);  // nothing changed: nothing audited
+
+  const std::string actor = QueryValue("SELECT actor FROM audit_log WHERE target = 'token:e2e-admin'");
+  EXPECT_EQ(actor.rfind("acsd-cli:", 0), 0u) << actor;
+  EXPECT_GT(actor.size(), std::string("acsd-cli:").size());
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE action = 'tokens.write' AND role = 'host' AND result = 'ok'"
+                  " AND params->>'command' = 'acsd tokens create' AND params->>'role' = 'admin'"
+                  " AND target IN ('token:e2e-admin', 'token:ops-2')"),
+            2);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE action = 'tokens.write' AND target = 'token:ops-2'"
+                  " AND params->>'command' = 'acsd tokens revoke'"),
+            1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE target = 'token:no-such-token'"), 0);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE params::text LIKE '%ruru\\_%'"), 0);  // no token
+  // The API's audit view shows them.
+  const json audit = ApiJson("GET", "/api/v1/audit?actor=" + actor, nullptr, 200);
+  EXPECT_EQ(audit["items"].size(), 3u) << audit.dump();
+  // The revoked token no longer works.
+  const std::string admin = token_;
+  token_ = second;
+  EXPECT_EQ(Api("GET", "/api/v1/devices").status, 401);
+  token_ = admin;
 }
 
 TEST_F(TasksE2e, HelpdeskTokenRebootsButMayNotPushFirmware) {
@@ -872,6 +976,137 @@ TEST_F(TasksE2e, DroppedConnectionAfterDownloadIsNotDownloadedAgain) {
   EXPECT_EQ(Received(report, "Download"), 1);
   EXPECT_EQ(report["transfers"]["downloads_ok"], 1);
   EXPECT_EQ(files.requests().size(), 1u);
+}
+
+// Secrets in task arguments are stored sealed (docs/security.md "Secrets at rest"): the database
+// and the API never hold a Download's password or a secret parameter's value in clear, and the CPE
+// still gets them (the file server sees the right credentials; the SetParameterValues is accepted).
+TEST_F(TasksE2e, TaskSecretsAreSealedAtRestAndReachTheCpe) {
+  const std::string image = cpesim::BuildFirmwareImage("RR-5000", "6.2.0", std::string(16 * 1024, 'z'));
+  const std::string expected_auth = cwmp::BasicAuthorization("fw-user", "dl-s3cret-pw");
+  cpesim::testkit::TestHttpServer files([&](const cpesim::testkit::RecordedRequest& r) {
+    cpesim::testkit::ScriptedResponse out;
+    if (r.Header("Authorization") != expected_auth) {
+      out.status = 401;
+      out.headers = {{"WWW-Authenticate", "Basic realm=\"firmware\""}};
+      return out;
+    }
+    out.body = image;
+    return out;
+  });
+  StartWithApi();
+  Fleet f = StartFleet(1, "SEC", "127.37.0.0/24", {"--inform-interval", "2"});
+  WaitRegistered("SEC", 1);
+  const int64_t id = DeviceId("SEC000001");
+  json t = Task(id, {{"type", "download"},
+                     {"args",
+                      {{"file_type", "1 Firmware Upgrade Image"},
+                       {"url", files.Url("/fw.bin")},
+                       {"file_size", image.size()},
+                       {"username", "fw-user"},
+                       {"password", "dl-s3cret-pw"}}}},
+                true, 60);
+  if (t["state"] != "done") t = WaitTask(t["id"]);
+  EXPECT_EQ(t["state"], "done") << t.dump();
+  EXPECT_EQ(t["args"]["password"], "***");
+  EXPECT_EQ(t["args"]["username"], "fw-user");
+  bool authorised = false;
+  for (const auto& r : files.requests()) authorised = authorised || r.Header("Authorization") == expected_auth;
+  EXPECT_TRUE(authorised);  // the CPE got the opened password
+
+  const std::string passphrase_path = "Device.WiFi.AccessPoint.1.Security.KeyPassphrase";
+  json s = Task(id, {{"type", "set_parameter_values"},
+                     {"args", {{"parameters", {{{"name", passphrase_path}, {"value", "wifi-s3cret-42"}},
+                                               {{"name", "Device.WiFi.SSID.1.SSID"}, {"value", "open-name"}}}}}}},
+                true, 60);
+  if (s["state"] != "done") s = WaitTask(s["id"]);
+  EXPECT_EQ(s["state"], "done") << s.dump();
+  EXPECT_EQ(s["args"]["parameters"][0]["value"], "***");
+  EXPECT_EQ(s["args"]["parameters"][1]["value"], "open-name");  // not a secret: stored as it is
+
+  // In the database: sealed, under the current key, and nothing of the plain text.
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE args::text LIKE '%s3cret%'"), 0);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE id IN (" + std::to_string(t["id"].get<int64_t>()) + ", " +
+                  std::to_string(s["id"].get<int64_t>()) + ") AND args::text LIKE '%$sealed%'"),
+            2);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE args::text LIKE '%open-name%'"), 1);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE params::text LIKE '%s3cret%'"), 0);
+
+  const json report = StopFleet(f);
+  EXPECT_EQ(Received(report, "Download"), 1);
+  EXPECT_EQ(report["transfers"]["downloads_ok"], 1);
+
+  // A sealed value copied into another device's task does not open there: that task faults
+  // with the reason, nothing is sent in clear or garbled.
+  Fleet g = StartFleet(1, "SED", "127.38.0.0/24", {"--inform-interval", "2"});
+  WaitRegistered("SED", 1);
+  const int64_t other = DeviceId("SED000001");
+  json u = Task(other, {{"type", "set_parameter_values"},
+                        {"args", {{"parameters", {{{"name", passphrase_path}, {"value", "placeholder"}}}}}}},
+                false, 0);
+  Exec("UPDATE tasks SET args = (SELECT args FROM tasks WHERE id = " + std::to_string(s["id"].get<int64_t>()) +
+       ") WHERE id = " + std::to_string(u["id"].get<int64_t>()));
+  u = WaitTask(u["id"]);  // at the device's next periodic Inform
+  EXPECT_EQ(u["state"], "fault") << u.dump();
+  EXPECT_NE(u["fault"]["message"].get<std::string>().find("does not open"), std::string::npos) << u.dump();
+  const json report_g = StopFleet(g);
+  EXPECT_EQ(Received(report_g, "SetParameterValues"), 1);  // the credential rotation only
+}
+
+// A call waiting for a second person keeps its secrets sealed too: the stored body has no
+// password, approvers see "***", and the approved call runs with the real one.
+TEST_F(TasksE2e, PendingApprovalsKeepSecretsSealedUntilTheyRun) {
+  const std::string image = cpesim::BuildFirmwareImage("RR-5000", "6.3.0", std::string(8 * 1024, 'q'));
+  const std::string expected_auth = cwmp::BasicAuthorization("fw-user", "appr-s3cret");
+  cpesim::testkit::TestHttpServer files([&](const cpesim::testkit::RecordedRequest& r) {
+    cpesim::testkit::ScriptedResponse out;
+    if (r.Header("Authorization") != expected_auth) {
+      out.status = 401;
+      out.headers = {{"WWW-Authenticate", "Basic realm=\"firmware\""}};
+      return out;
+    }
+    out.body = image;
+    return out;
+  });
+  StartWithApi("[api]\ntwo_person_actions = tasks.create.transfer\n");
+  Fleet f = StartFleet(1, "APS", "127.39.0.0/24", {"--inform-interval", "2"});
+  WaitRegistered("APS", 1);
+  const std::string admin = token_;
+  const std::string bob = ApiJson("POST", "/api/v1/tokens", {{"name", "bob"}, {"role", "admin"}}, 201).value("token", "");
+  const int64_t id = DeviceId("APS000001");
+  HttpResult asked = Api("POST", "/api/v1/devices/" + std::to_string(id) + "/tasks?connection_request=true",
+                         {{"type", "download"},
+                          {"args",
+                           {{"file_type", "1 Firmware Upgrade Image"},
+                            {"url", files.Url("/fw.bin")},
+                            {"file_size", image.size()},
+                            {"username", "fw-user"},
+                            {"password", "appr-s3cret"}}}},
+                         {{"X-Ruru-Reason", "fixed firmware"}});
+  ASSERT_EQ(asked.status, 202) << asked.body;
+  const json pending = json::parse(asked.body)["approval"];
+  EXPECT_EQ(pending["body"]["args"]["password"], "***") << pending.dump();
+  EXPECT_EQ(asked.body.find("appr-s3cret"), std::string::npos);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM approvals WHERE body LIKE '%appr-s3cret%'"), 0);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM approvals WHERE body LIKE '%$sealed%'"), 1);
+
+  token_ = bob;
+  const json listed = ApiJson("GET", "/api/v1/approvals/" + std::to_string(pending["id"].get<int64_t>()), nullptr, 200);
+  EXPECT_EQ(listed["body"]["args"]["password"], "***");
+  HttpResult approved = Api("POST", "/api/v1/approvals/" + std::to_string(pending["id"].get<int64_t>()) + "/approve");
+  EXPECT_EQ(approved.status, 200) << approved.body;
+  token_ = admin;
+  const int64_t task = std::atoll(QueryValue("SELECT max(id) FROM tasks WHERE type = 'download'").c_str());
+  ASSERT_GT(task, 0);
+  json t = WaitTask(task);
+  EXPECT_EQ(t["state"], "done") << t.dump();
+  EXPECT_EQ(t["created_by"], "e2e-admin");
+  bool authorised = false;
+  for (const auto& r : files.requests()) authorised = authorised || r.Header("Authorization") == expected_auth;
+  EXPECT_TRUE(authorised);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM tasks WHERE args::text LIKE '%appr-s3cret%'"), 0);
+  EXPECT_EQ(COUNT("SELECT count(*) FROM audit_log WHERE params::text LIKE '%appr-s3cret%'"), 0);
+  StopFleet(f);
 }
 
 TEST_F(TasksE2e, LostSetParameterValuesResponseIsSettledByTheParameterKey) {

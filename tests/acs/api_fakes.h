@@ -72,7 +72,7 @@ inline bool MatchesQuery(const db::Device& d, const db::DeviceQuery& q) {
 
 class FakeDeviceStore final : public db::DeviceStore {
  public:
-  Result<int64_t> PruneIpHistory(db::TimePoint, int64_t) override { return int64_t{0}; }
+  Result<db::PruneReport> PruneIpHistory(db::TimePoint, int64_t) override { return db::PruneReport{}; }
   Result<std::vector<db::SealedSecretRow>> SealedNotUnder(const std::string&, int64_t, int) override {
     return std::vector<db::SealedSecretRow>{};
   }
@@ -104,7 +104,8 @@ class FakeDeviceStore final : public db::DeviceStore {
     if (static_cast<int>(events.size()) > limit) events.resize(limit);
     return events;
   }
-  Result<int64_t> PruneEvents(db::TimePoint, int64_t) override { return Internal("fake"); }
+  Result<db::PruneReport> PruneEvents(db::TimePoint, int64_t) override { return Internal("fake"); }
+  Result<int> EnsureHistoryPartitions(db::TimePoint) override { return Internal("fake"); }
   Result<std::vector<db::ParameterRecord>> Parameters(int64_t id, const std::string& prefix) override {
     std::lock_guard lock(inv_.mu);
     if (auto e = inv_.Enter("Parameters")) return *e;

@@ -331,6 +331,14 @@ TEST(ApiMapping, PasswordsRedactedAtAnyDepth) {
   api::Json v = api::Json::parse(R"({"password":"x","a":[{"Password":{"deep":1}},{"b":{"password":"y","k":"v"}}]})");
   api::RedactPasswords(v);
   EXPECT_EQ(v.dump(), R"({"password":"***","a":[{"Password":"***"},{"b":{"password":"***","k":"v"}}]})");
+  // Parameter values whose name names a secret, sealed values, and not CWMP's keys.
+  api::Json p = api::Json::parse(
+      R"({"parameters":[{"name":"Device.WiFi.AccessPoint.1.Security.KeyPassphrase","value":"w"},)"
+      R"({"name":"Device.WiFi.SSID.1.SSID","value":"home"}],"command_key":"ck",)"
+      R"("x":{"$sealed":{"key_id":"k1","data":"00"}}})");
+  api::RedactPasswords(p);
+  EXPECT_EQ(p.dump(), R"({"parameters":[{"name":"Device.WiFi.AccessPoint.1.Security.KeyPassphrase","value":"***"},)"
+                      R"({"name":"Device.WiFi.SSID.1.SSID","value":"home"}],"command_key":"ck","x":"***"})");
 }
 
 TEST(ApiMapping, OnlineRule) {

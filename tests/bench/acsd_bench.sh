@@ -224,7 +224,7 @@ RATE="$(echo "$SESSIONS / ($W1 - $W0)" | bc -l)"
 CPU_US="$(echo "($C1 - $C0) * 1000000 / $TICK / ($SESSIONS + 0.000001)" | bc -l)"
 DB_BYTES="$(psql "$DSN" -XAtc "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")"
 DB_DEVICES="$(psql "$DSN" -XAtc "SELECT count(*) FROM devices")"
-EVENTS_BYTES="$(psql "$DSN" -XAtc "SELECT pg_total_relation_size('inform_events')")"
+EVENTS_BYTES="$(psql "$DSN" -XAtc "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('inform_events')")"
 kill -INT "$SIM_PID" 2>/dev/null || true
 for _ in $(seq 100); do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
 SIM_PID=""

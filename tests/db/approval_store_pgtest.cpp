@@ -128,5 +128,31 @@ TEST_F(ApprovalStorePgTest, AnExpiredApprovalReadsExpiredAndCannotBeDecided) {
   EXPECT_FALSE(store_->List("", 0, 0, kT0).ok());  // limit 1..1000
 }
 
+// A node that stopped between an approval and the end of its call: once old enough, the approval is
+// failed as interrupted; recent ones (a call may still be running elsewhere) and finished ones stay.
+TEST_F(ApprovalStorePgTest, ApprovalsInterruptedBeforeTheirCallFinishedAreFailedWhenOldEnough) {
+  const Approval old_one = Create();
+  const Approval recent = Create();
+  const Approval done = Create();
+  const Approval waiting = Create();
+  ASSERT_TRUE(store_->Decide(old_one.id, true, "bob", "admin", "", kT0 + 1min).ok());
+  ASSERT_TRUE(store_->Decide(recent.id, true, "bob", "admin", "", kT0 + 30min).ok());
+  ASSERT_TRUE(store_->Decide(done.id, true, "bob", "admin", "", kT0 + 1min).ok());
+  ASSERT_TRUE(store_->Finish(done.id, 200, "{}", kT0 + 2min).ok());
+  auto failed = store_->FailInterrupted(kT0 + 20min, kT0 + 35min);
+  ASSERT_TRUE(failed.ok()) << failed.error().message;
+  EXPECT_EQ(*failed, 1);
+  auto a = store_->Get(old_one.id, kT0 + 35min);
+  EXPECT_EQ(a->state, "failed");
+  EXPECT_FALSE(a->result_status.has_value());
+  EXPECT_NE(a->result_json.find("interrupted"), std::string::npos) << a->result_json;
+  EXPECT_EQ(store_->Get(recent.id, kT0 + 35min)->state, "approved");
+  EXPECT_EQ(store_->Get(done.id, kT0 + 35min)->state, "executed");
+  EXPECT_EQ(store_->Get(waiting.id, kT0 + 35min)->state, "pending");
+  // The call that finishes late cannot overwrite it.
+  EXPECT_EQ(store_->Finish(old_one.id, 200, "{}", kT0 + 36min).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(*store_->FailInterrupted(kT0 + 20min, kT0 + 40min), 0);
+}
+
 }  // namespace
 }  // namespace ruru::db

@@ -765,46 +765,107 @@ TEST_F(InventoryPgTest, QueueLimitRefusesAtOnce) {
   EXPECT_EQ(batcher->GetStats().queued, 0u);
 }
 
-TEST_F(InventoryPgTest, PruneEvents) {
+TEST_F(InventoryPgTest, EventsLandInDailyPartitionsAndRetentionDropsWholeDays) {
+  // V0008 made the partitions around the real clock; the fixed test dates get theirs here.
+  auto made = Store().EnsureHistoryPartitions(kT0);
+  ASSERT_OK(made);
+  EXPECT_EQ(*made, 8 + 3);  // 2026-01-01 .. 01-08, and 2026-01 .. 03 for ip_history
+  EXPECT_EQ(*Store().EnsureHistoryPartitions(kT0), 0);  // idempotent
+  EXPECT_EQ(*Store().EnsureHistoryPartitions(kT0 + 24h), 1);  // one more day ahead (01-09)
+
   auto& b = Batcher();
-  auto r = SubmitOne(b, MakeWrite("PR", kT0));
+  auto r = SubmitOne(b, MakeWrite("PR", kT0 - 240h));  // 2025-12-22: no partition, the default one
   ASSERT_OK(r);
+  ASSERT_OK(SubmitOne(b, MakeWrite("PR", kT0 - 239h)));
   ASSERT_OK(SubmitOne(b, MakeWrite("PR", kT0 + 1h)));
-  ASSERT_OK(SubmitOne(b, MakeWrite("PR", kT0 + 2h)));
-  ASSERT_OK(SubmitOne(b, MakeWrite("PR", kT0 + 3h)));
-  auto pruned = Store().PruneEvents(kT0 + 150min, 1);
+  ASSERT_OK(SubmitOne(b, MakeWrite("PR", kT0 + 25h)));
+  ASSERT_OK(SubmitOne(b, MakeWrite("PR", kT0 + 50h)));
+  EXPECT_EQ(QueryValue("SELECT string_agg(tableoid::regclass::text, ',' ORDER BY received_at) FROM inform_events"),
+            "inform_events_default,inform_events_default,inform_events_d20260101,inform_events_d20260102,"
+            "inform_events_d20260103");
+  EXPECT_EQ(Store().RecentEvents(r->device_id, 10)->size(), 5u);  // across the partitions, newest first
+  EXPECT_EQ(Store().RecentEvents(r->device_id, 10)->front().received_at, kT0 + 50h);
+
+  // Before +36h: the day 01-01 ended, 01-02 did not (its event at +25h stays until 01-03).
+  auto pruned = Store().PruneEvents(kT0 + 36h, 1);
   ASSERT_OK(pruned);
-  EXPECT_EQ(*pruned, 1);
-  EXPECT_EQ(Store().RecentEvents(r->device_id, 10)->back().received_at, kT0 + 1h);  // the oldest went first
-  pruned = Store().PruneEvents(kT0 + 150min, 100);
+  EXPECT_EQ(pruned->partitions_dropped, 1);
+  EXPECT_EQ(pruned->rows_deleted, 1);  // a chunk of the default partition, the oldest first
+  EXPECT_EQ(QueryValue("SELECT to_regclass('inform_events_d20260101') IS NULL"), "t");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM inform_events WHERE received_at = to_timestamp(" +
+                       std::to_string(1767225600 - 239 * 3600) + ")"),
+            "1");
+  pruned = Store().PruneEvents(kT0 + 36h, 100);
   ASSERT_OK(pruned);
-  EXPECT_EQ(*pruned, 2);
+  EXPECT_EQ(pruned->partitions_dropped, 0);
+  EXPECT_EQ(pruned->rows_deleted, 1);
   auto left = Store().RecentEvents(r->device_id, 10);
-  ASSERT_EQ(left->size(), 1u);
-  EXPECT_EQ((*left)[0].received_at, kT0 + 3h);
-  EXPECT_EQ(*Store().PruneEvents(kT0 + 150min, 100), 0);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].received_at, kT0 + 50h);
+  EXPECT_EQ((*left)[1].received_at, kT0 + 25h);
+  pruned = Store().PruneEvents(kT0 + 36h, 100);
+  EXPECT_EQ(pruned->partitions_dropped + pruned->rows_deleted, 0);
   EXPECT_EQ(Store().PruneEvents(kT0, 0).error().code, ErrorCode::kInvalidArgument);
+
+  // The partitions V0008 made for the real date are untouched, and the default one never goes.
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM pg_inherits WHERE inhparent = 'inform_events'::regclass"
+                       " AND inhrelid = 'inform_events_default'::regclass"),
+            "1");
+  // Deleting the device reaches every partition (the foreign key is on the partitioned table).
+  Exec("DELETE FROM devices WHERE id = " + std::to_string(r->device_id));
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM inform_events"), "0");
 }
 
-TEST_F(InventoryPgTest, PruneIpHistoryDeletesOldClosedIntervalsOldestFirst) {
+TEST_F(InventoryPgTest, IpHistoryLivesInMonthlyPartitionsAndRetentionDropsWholeMonths) {
+  ASSERT_OK(Store().EnsureHistoryPartitions(kT0));  // ip_history 2026-01 .. 03
   auto r = SubmitOne(Batcher(), MakeWrite("IPH", kT0));
   ASSERT_OK(r);
   const std::string dev = std::to_string(r->device_id);
   Exec("DELETE FROM ip_history");
-  for (int h : {1, 2, 3, 4}) {
+  // Ended 2025-11-15 and 2025-12-15 (default partition), 2026-01-15, 2026-02-15.
+  int n = 0;
+  for (const char* end : {"2025-11-15", "2025-12-15", "2026-01-15", "2026-02-15"}) {
     Exec("INSERT INTO ip_history (device_id, ip, kind, first_seen, last_seen) VALUES (" + dev + ", '192.0.2." +
-         std::to_string(h) + "', 'wan', to_timestamp(" + std::to_string(1767225600 + (h - 1) * 3600) +
-         "), to_timestamp(" + std::to_string(1767225600 + h * 3600) + "))");
+         std::to_string(++n) + "', 'wan', '" + end + "T00:00:00Z'::timestamptz - interval '5 days', '" + end +
+         "T00:00:00Z')");
   }
-  auto pruned = Store().PruneIpHistory(kT0 + 150min, 1);  // ended at +1h and +2h are older
+  EXPECT_EQ(QueryValue("SELECT string_agg(tableoid::regclass::text, ',' ORDER BY last_seen) FROM ip_history"),
+            "ip_history_default,ip_history_default,ip_history_m202601,ip_history_m202602");
+  // Who had the address at a time is answered across the partitions.
+  using Ids = std::vector<int64_t>;
+  const TimePoint jan_13 = kT0 + 12 * 24h;
+  EXPECT_EQ(*Store().DevicesWithIpAt("192.0.2.3", jan_13), Ids{r->device_id});
+  EXPECT_EQ(Store().IpHistory(r->device_id)->size(), 4u + 2u);  // and the two current addresses
+
+  // Before 2026-02-10: January ended, February did not; the default partition loses what ended
+  // before then, oldest first.
+  const TimePoint feb_10 = kT0 + (31 + 9) * 24h;
+  auto pruned = Store().PruneIpHistory(feb_10, 1);
   ASSERT_OK(pruned);
-  EXPECT_EQ(*pruned, 1);
-  EXPECT_EQ(QueryValue("SELECT min(ip) FROM ip_history"), "192.0.2.2");  // the oldest went first
-  EXPECT_EQ(*Store().PruneIpHistory(kT0 + 150min, 100), 1);
-  EXPECT_EQ(QueryValue("SELECT string_agg(ip, ',' ORDER BY ip) FROM ip_history"), "192.0.2.3,192.0.2.4");
-  EXPECT_EQ(*Store().PruneIpHistory(kT0 + 150min, 100), 0);
+  EXPECT_EQ(pruned->partitions_dropped, 1);
+  EXPECT_EQ(pruned->rows_deleted, 1);
+  EXPECT_EQ(QueryValue("SELECT string_agg(ip, ',' ORDER BY ip) FROM ip_history"), "192.0.2.2,192.0.2.4");
+  pruned = Store().PruneIpHistory(feb_10, 100);
+  ASSERT_OK(pruned);
+  EXPECT_EQ(pruned->partitions_dropped, 0);
+  EXPECT_EQ(pruned->rows_deleted, 1);
+  EXPECT_EQ(QueryValue("SELECT string_agg(ip, ',' ORDER BY ip) FROM ip_history"), "192.0.2.4");
+  EXPECT_EQ(QueryValue("SELECT to_regclass('ip_history_m202601') IS NULL"), "t");
+  EXPECT_TRUE(Store().DevicesWithIpAt("192.0.2.3", jan_13)->empty());
   EXPECT_EQ(Store().PruneIpHistory(kT0, 0).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(QueryValue("SELECT count(*) FROM devices WHERE id = " + dev), "1");  // the device stays
+
+  // A closed interval whose month has no partition yet but a later month's rows sit in the
+  // default partition: that partition cannot be made; it is skipped with a warning, the others are.
+  Exec("INSERT INTO ip_history (device_id, ip, kind, first_seen, last_seen) VALUES (" + dev +
+       ", '192.0.2.9', 'wan', '2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z')");
+  auto made = Store().EnsureHistoryPartitions(kT0 + 90 * 24h);  // 2026-04 .. 06
+  ASSERT_OK(made);
+  EXPECT_EQ(QueryValue("SELECT to_regclass('ip_history_m202605') IS NULL"), "t");
+  EXPECT_EQ(QueryValue("SELECT to_regclass('ip_history_m202604') IS NOT NULL AND"
+                       " to_regclass('ip_history_m202606') IS NOT NULL"),
+            "t");
+  EXPECT_EQ(QueryValue("SELECT tableoid::regclass FROM ip_history WHERE ip = '192.0.2.9'"), "ip_history_default");
 }
 
 TEST_F(InventoryPgTest, ListCountFaultsReportsPing) {

@@ -146,6 +146,74 @@ TEST_F(MigratorPgTest, FailingMigrationRollsBackAndKeepsEarlierOnes) {
   EXPECT_TRUE(TableExists("t3"));
 }
 
+// V0008 turns inform_events and ip_history into partitioned tables during a rolling upgrade: the
+// rows stay, and an older acsd still connected keeps working with statements it prepared before.
+TEST_F(MigratorPgTest, PartitioningMigrationKeepsRowsAndStatementsPreparedBeforeIt) {
+  std::vector<Migration> upto7;
+  for (const Migration& m : BuiltinMigrations()) {
+    if (m.version <= 7) upto7.push_back(m);
+  }
+  ASSERT_EQ(upto7.size(), 7u);
+  ASSERT_TRUE(Migrate(dsn(), upto7).ok());
+  Exec("INSERT INTO devices (oui, product_class, serial_number, registered_at) VALUES ('001122', 'PC', 'S1', now())");
+  // A month of events, one ahead by three days (a node's clock off), and address history.
+  Exec("INSERT INTO inform_events (device_id, received_at, code)"
+       " SELECT 1, now() - g * interval '10 minutes', '2 PERIODIC' FROM generate_series(1, 4000) g");
+  Exec("INSERT INTO inform_events (device_id, received_at, code) VALUES (1, now() + interval '3 days', 'AHEAD')");
+  Exec("INSERT INTO ip_history (device_id, ip, kind, first_seen, last_seen)"
+       " SELECT 1, '10.0.0.' || g, 'wan', now() - g * interval '1 day' - interval '1 hour', now() - g * interval '1 day'"
+       " FROM generate_series(1, 200) g");
+  const std::string max_id = QueryValue("SELECT max(id) FROM inform_events");
+
+  // The older node: its statements prepared before the migration, executed after it.
+  pqxx::connection old_node(dsn());
+  old_node.prepare("old_event", "INSERT INTO inform_events (device_id, received_at, code, command_key)"
+                                " VALUES ($1, now(), 'OLD', '') RETURNING id, tableoid::regclass::text");
+  old_node.prepare("old_prune", "DELETE FROM inform_events WHERE id IN (SELECT id FROM inform_events"
+                                " WHERE received_at < now() - interval '20 days' ORDER BY received_at LIMIT 10)");
+  old_node.prepare("old_ip", "SELECT count(*) FROM ip_history WHERE device_id = $1");
+  {
+    pqxx::work tx(old_node);
+    tx.exec_prepared("old_event", 1);  // used once before, so it is planned and cached
+    tx.exec_prepared("old_ip", 1);
+    tx.commit();
+  }
+
+  auto report = Migrate(dsn(), BuiltinMigrations());
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(QueryValue("SELECT relkind FROM pg_class WHERE relname = 'inform_events'"), "p");
+  EXPECT_EQ(QueryValue("SELECT relkind FROM pg_class WHERE relname = 'ip_history'"), "p");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM inform_events"), "4002");
+  EXPECT_EQ(QueryValue("SELECT tableoid::regclass FROM inform_events WHERE code = 'AHEAD'"), "inform_events_default");
+  // The old table is the first partition, named after the day it ends.
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM inform_events WHERE tableoid = ('inform_events_d' ||"
+                       " to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD'))::regclass"),
+            "4001");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM ip_history WHERE tableoid = ('ip_history_m' ||"
+                       " to_char(now() AT TIME ZONE 'UTC', 'YYYYMM'))::regclass"),
+            "200");
+
+  {
+    pqxx::work tx(old_node);
+    pqxx::row r = tx.exec_prepared1("old_event", 1);
+    EXPECT_GT(r[0].as<int64_t>(), std::stoll(max_id));  // the one sequence goes on: no duplicate id
+    EXPECT_EQ(r[1].as<std::string>().rfind("inform_events_d", 0), 0u) << r[1].as<std::string>();
+    EXPECT_EQ(tx.exec_prepared0("old_prune").affected_rows(), 10u);
+    EXPECT_EQ(tx.exec_prepared1("old_ip", 1)[0].as<int>(), 200);
+    tx.commit();
+  }
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM inform_events"), "3993");  // 4002 + 1 - 10
+  EXPECT_EQ(QueryValue("SELECT count(DISTINCT id) FROM inform_events"), "3993");
+  // Nothing older than V0008 is left behind under another name.
+  EXPECT_FALSE(TableExists("inform_events_before_v8"));
+  EXPECT_FALSE(TableExists("ip_history_before_v8"));
+  // Dropping the old table's partition keeps the sequence (owned by the partitioned table).
+  Exec("SELECT ruru_drop_range_partitions('inform_events', 'day', now() + interval '2 days')");
+  EXPECT_EQ(QueryValue("SELECT count(*) FROM inform_events"), "1");  // the one ahead, in the default partition
+  EXPECT_TRUE(TableExists("inform_events_id_seq"));
+  Exec("INSERT INTO inform_events (device_id, received_at, code) VALUES (1, now(), 'NEW')");
+}
+
 TEST_F(MigratorPgTest, ConcurrentRunsApplyEachMigrationOnce) {
   // Each migration appends a row, so applying one twice would show; the sleeps make the two runs
   // overlap for certain.

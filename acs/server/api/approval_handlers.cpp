@@ -6,6 +6,7 @@
 #include "acs/server/api/handlers.h"
 #include "acs/server/api/values.h"
 #include "acs/server/permissions.h"
+#include "acs/server/task_secrets.h"
 
 namespace ruru::acs::api {
 
@@ -21,7 +22,11 @@ Json ApprovalJson(const db::Approval& a) {
   Json body = nullptr;
   if (!a.body.empty()) {
     body = Json::parse(a.body, nullptr, false);
-    if (body.is_discarded()) body = a.body;  // a serial-number list
+    if (body.is_discarded()) {
+      body = a.body;  // a serial-number list
+    } else {
+      body = RedactSecrets(body);  // a password in it (sealed at rest) is not shown to approvers
+    }
   }
   Json result = nullptr;
   if (!a.result_json.empty()) {
@@ -130,6 +135,22 @@ asio::awaitable<Reply> Decide(ApiCore& core, Call& call, bool approve) {
                              {"message", "role " + call.token.role + " may not " + current->action +
                                              " itself, so it may not approve it"}}}};
       co_return std::move(*refused);
+    }
+    // The call runs as the requester's: their token must still be valid (not revoked, not expired).
+    if (db::DeviceAdmin* admin = core.deps().admin; admin != nullptr) {
+      auto list = [admin] { return admin->ListTokens(); };
+      auto tokens = co_await OnPool(core.pool(), std::move(list));
+      if (!tokens.ok()) co_return StoreErrorReply(tokens.error());
+      const std::string& requester = current->requested_by;
+      const bool valid = std::any_of(tokens->begin(), tokens->end(), [&](const db::ApiToken& t) {
+        return t.name == requester && !t.revoked_at && (!t.expires_at || *t.expires_at > now);
+      });
+      if (!valid) {
+        co_return ErrorReply(http::status::conflict, "requester_revoked",
+                             "the token of " + requester +
+                                 ", who asked for this change, is revoked or expired: it cannot run as theirs "
+                                 "(reject it, and ask again with a valid token)");
+      }
     }
   }
   const std::string by = call.token.name, role = call.token.role, note = call.reason;

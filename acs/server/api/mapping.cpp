@@ -1,6 +1,7 @@
 #include "acs/server/api/mapping.h"
 
 #include "acs/server/api/values.h"
+#include "acs/server/task_secrets.h"
 
 namespace ruru::acs::api {
 namespace {
@@ -18,16 +19,6 @@ Json StoredJson(const std::string& text) {
   return parsed;
 }
 
-bool IsPasswordKey(const std::string& key) {
-  static constexpr std::string_view kPassword = "password";
-  if (key.size() != kPassword.size()) return false;
-  for (size_t i = 0; i < key.size(); ++i) {
-    char c = key[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kPassword[i]) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -137,18 +128,6 @@ Json KickJson(const KickResult& k) {
           {"elapsed_ms", k.elapsed_ms}};
 }
 
-void RedactPasswords(Json& value) {
-  if (value.is_object()) {
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      if (IsPasswordKey(it.key())) {
-        *it = "***";
-      } else {
-        RedactPasswords(*it);
-      }
-    }
-  } else if (value.is_array()) {
-    for (auto& item : value) RedactPasswords(item);
-  }
-}
+void RedactPasswords(Json& value) { value = RedactSecrets(value); }
 
 }  // namespace ruru::acs::api

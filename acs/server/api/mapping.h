@@ -29,7 +29,8 @@ Json TaskJson(const db::Task& task);
 Json FaultJson(const db::StoredFault& fault);
 Json KickJson(const KickResult& kick);                  // {"status","detail","http_status","elapsed_ms"}
 
-// Replaces the value of every object member named "password" (case-insensitive) by "***".
+// Replaces every secret by "***": members whose key names one, parameter values whose name does,
+// and sealed values (acs/server/task_secrets.h RedactSecrets).
 void RedactPasswords(Json& value);
 
 }  // namespace ruru::acs::api

@@ -13,10 +13,14 @@
 #include "acs/server/api/rate_limit.h"
 #include "acs/server/api/values.h"
 #include "acs/server/permissions.h"
+#include "acs/server/task_secrets.h"
 #include "acs/server/task_types.h"
 
 namespace ruru::acs::api {
 namespace {
+
+// What an approval's sealed secrets are bound to.
+constexpr std::string_view kApprovalSecretContext = "approval-body";
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -230,36 +234,8 @@ Reply StoreErrorReply(const Error& error, std::string_view conflict_code) {
 
 // ---- audit helpers -----------------------------------------------------------------------------
 
-// Values of keys that name secrets are never written to the audit log.
-bool IsSecretKey(const std::string& key) {
-  std::string k = key;
-  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"password", "secret", "token", "passphrase", "key"}) {
-    if (k.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
-
-Json Redacted(const Json& value) {
-  if (value.is_object()) {
-    Json out = Json::object();
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      out[it.key()] = IsSecretKey(it.key()) && !it->is_null() ? Json("***") : Redacted(*it);
-    }
-    // {"name": "...Password", "value": "..."}: a parameter whose name says it is a secret.
-    if (out.contains("name") && out["name"].is_string() && out.contains("value") &&
-        IsSecretKey(out["name"].get<std::string>())) {
-      out["value"] = "***";
-    }
-    return out;
-  }
-  if (value.is_array()) {
-    Json out = Json::array();
-    for (const Json& v : value) out.push_back(Redacted(v));
-    return out;
-  }
-  return value;
-}
+// Values of keys that name secrets are never written to the audit log (acs/server/task_secrets.h).
+Json Redacted(const Json& value) { return RedactSecrets(value); }
 
 // What was asked: the query and the body (secrets redacted; a text list is counted, not copied).
 Json AuditParams(const Route& route, const Call& call) {
@@ -523,6 +499,11 @@ struct RestApi::Impl {
     n.target = std::string(View(req.target()));
     n.content_type = std::string(View(req[http::field::content_type]));
     n.body = req.body();
+    // Secrets in the body (a Download's password) are stored sealed until the call runs.
+    if (const SecretBox* box = core.deps().secrets; box != nullptr && call.body.is_object()) {
+      Json sealed = SealSecrets(call.body, *box, kApprovalSecretContext);
+      if (sealed != call.body) n.body = sealed.dump();
+    }
     n.requested_by = call.token.name;
     n.requested_role = call.token.role;
     n.reason = call.reason;
@@ -549,6 +530,14 @@ struct RestApi::Impl {
     if (!a.content_type.empty()) req.set(http::field::content_type, a.content_type);
     req.set("X-Ruru-Reason", a.reason);
     req.body() = a.body;
+    if (const SecretBox* box = core.deps().secrets; box != nullptr && a.body.find("\"$sealed\"") != std::string::npos) {
+      Json body = Json::parse(a.body, nullptr, false);
+      if (!body.is_discarded()) {
+        auto opened = OpenSecrets(body, *box, kApprovalSecretContext);
+        if (!opened) co_return ErrorReply(http::status::conflict, "sealed_secret", opened.error().message);
+        req.body() = opened->dump();
+      }
+    }
     req.prepare_payload();
     const std::string_view target = a.target;
     const size_t qpos = target.find('?');

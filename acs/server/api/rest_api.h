@@ -15,6 +15,7 @@
 #include "acs/server/admin_server.h"
 #include "acs/server/config.h"
 #include "acs/server/metrics.h"
+#include "acs/server/secret_box.h"
 #include "acs/server/task_service.h"
 #include "base/asio.h"
 #include "base/clock.h"
@@ -37,6 +38,7 @@ struct ApiDeps {
   MetricsRegistry* metrics = nullptr;     // ruru_api_requests_total, ruru_api_request_seconds
   db::AuditStore* audit = nullptr;        // every state-changing call is written here (none: not audited)
   db::ApprovalStore* approvals = nullptr; // two-person approvals (none: api.two_person_actions must be empty)
+  const SecretBox* secrets = nullptr;     // seals secrets in a pending approval's body (none: stored as sent)
 };
 
 class RestApi final : public AdminHandler {
