@@ -196,6 +196,10 @@ const std::vector<Field>& Fields() {
                      {{"off", ClientCerts::kOff}, {"optional", ClientCerts::kOptional}, {"required", ClientCerts::kRequired}}));
     f.push_back(Str("cwmp.tls_client_ca_file", "PEM CAs that issue the CPEs' client certificates", &Config::cwmp,
                     &C::tls_client_ca_file));
+    f.push_back(Str("cwmp.tls_client_crl_file",
+                    "PEM certificate revocation lists of those CAs (one current CRL per CA); revoked client "
+                    "certificates are refused; reloaded on SIGHUP",
+                    &Config::cwmp, &C::tls_client_crl_file));
     f.push_back(Flag("credentials.rotate_on_bootstrap",
                      "give each device its own CWMP and connection-request credentials", &Config::credentials,
                      &K::rotate_on_bootstrap));
@@ -449,6 +453,8 @@ Status Validate(const Config& c) {
   if (c.cwmp.tls_client_certs != ClientCerts::kOff) {
     if (c.cwmp.tls_cert_file.empty()) return InvalidArgument("cwmp.tls_client_certs needs cwmp.tls_cert_file (HTTPS)");
     if (c.cwmp.tls_client_ca_file.empty()) return InvalidArgument("cwmp.tls_client_certs needs cwmp.tls_client_ca_file");
+  } else if (!c.cwmp.tls_client_crl_file.empty()) {
+    return InvalidArgument("cwmp.tls_client_crl_file needs cwmp.tls_client_certs = optional or required");
   }
   if (c.admin.tls_cert_file.empty() != c.admin.tls_key_file.empty()) {
     return InvalidArgument("admin.tls_cert_file and admin.tls_key_file go together (both or neither)");

@@ -48,6 +48,7 @@ struct CwmpConfig {
   std::string tls_min_version = "1.2";      // 1.2 or 1.3
   ClientCerts tls_client_certs = ClientCerts::kOff;  // off, optional (verified when sent) or required
   std::string tls_client_ca_file;           // PEM CAs that issue the CPEs' client certificates
+  std::string tls_client_crl_file;          // PEM CRLs of those CAs: revoked client certificates refused
 };
 
 struct CredentialsConfig {

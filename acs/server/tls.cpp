@@ -111,6 +111,16 @@ Status TlsServer::Reload() {
     if (settings_.client_certs == ClientCerts::kRequired) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     SSL_CTX_set_verify(c, mode, nullptr);
     SSL_CTX_set_verify_depth(c, 4);
+    if (!settings_.client_crl_file.empty()) {
+      X509_STORE* store = SSL_CTX_get_cert_store(c);
+      X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+      if (lookup == nullptr || X509_load_crl_file(lookup, settings_.client_crl_file.c_str(), X509_FILETYPE_PEM) <= 0) {
+        return fail("client CRL file " + settings_.client_crl_file);
+      }
+      // The leaf's issuer must have a CRL that does not list it. (The CAs themselves are the trust
+      // anchors in tls_client_ca_file: removing one from it is how a CA is revoked.)
+      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    }
   }
 
   X509* cert = SSL_CTX_get0_certificate(c);

@@ -24,6 +24,9 @@ struct TlsSettings {
   std::string cert_file;       // PEM: the certificate, then its chain
   std::string key_file;        // PEM: the private key (ECDSA P-256 recommended; RSA works)
   std::string client_ca_file;  // PEM: CAs that verify client certificates ("" = none asked for)
+  // PEM: CRLs of those CAs ("" = no revocation check). With it, a client certificate verifies only
+  // when a current CRL of its issuer is loaded and does not list it (an expired CRL fails closed).
+  std::string client_crl_file;
   ClientCerts client_certs = ClientCerts::kOff;
   std::string min_version = "1.2";  // "1.2" or "1.3"
 };

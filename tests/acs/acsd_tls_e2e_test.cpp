@@ -183,6 +183,73 @@ TEST_F(TlsE2e, TheApiOverHttpsWorksWithAcsctlTrustingTheCaAndFailsClearlyWithout
   EXPECT_GE(Metric("ruru_tls_handshakes_total{listener=\"admin\",result=\"full\"}"), 2);
 }
 
+// Revocation (cwmp.tls_client_crl_file): a revoked client certificate is refused at the handshake
+// and authenticates nothing; a re-issued one for the same device works; a new CRL takes effect on
+// SIGHUP; an expired CRL fails closed.
+TEST_F(TlsE2e, RevokedClientCertificatesAreRefusedAndTheCrlReloadsOnSighup) {
+  TestCa cpe_ca("ruru-cpe-ca");
+  const TestCa::Leaf stolen = cpe_ca.IssueClient(kDevice1);
+  const TestCa::Leaf reissued = cpe_ca.IssueClient(kDevice1);
+  std::filesystem::copy_file(cpe_ca.Crl({stolen}), dir_ + "/cpe.crl");
+  StartTls("tls_client_certs = required\ntls_client_ca_file = " + cpe_ca.cert.string() +
+           "\ntls_client_crl_file = " + dir_ + "/cpe.crl\n");
+  ASSERT_FALSE(HasFatalFailure());
+  auto with = [&](const TestCa::Leaf& leaf) {
+    return Fleet({"--devices", "1", "--tls-client-cert", leaf.cert.string(), "--tls-client-key", leaf.key.string(),
+                  "--duration", "2"});
+  };
+  const json refused = with(stolen);
+  ASSERT_FALSE(refused.is_null());
+  EXPECT_EQ(refused["sessions"]["completed"].get<int64_t>(), 0) << refused.dump();
+  EXPECT_GE(refused["sessions"]["failed_by_reason"]["tls"].get<int64_t>(), 1) << refused.dump();
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 0);
+  const json ok = with(reissued);
+  ASSERT_FALSE(ok.is_null());
+  EXPECT_GE(ok["sessions"]["completed"].get<int64_t>(), 1) << ok.dump();
+  EXPECT_EQ(COUNT("SELECT count(*) FROM devices"), 1);
+
+  // The re-issued certificate is revoked too: a new CRL, then SIGHUP.
+  std::filesystem::copy_file(cpe_ca.Crl({stolen, reissued}), dir_ + "/cpe.crl",
+                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(::kill(acsd_pid_, SIGHUP), 0);
+  for (int i = 0; i < 100 && Metric("ruru_tls_reloads_total{result=\"ok\"}") < 1; ++i) std::this_thread::sleep_for(50ms);
+  const json now_refused = with(reissued);
+  ASSERT_FALSE(now_refused.is_null());
+  EXPECT_EQ(now_refused["sessions"]["completed"].get<int64_t>(), 0) << now_refused.dump();
+
+  // An expired CRL (not renewed in time): no client certificate verifies any more (fail closed).
+  const TestCa::Leaf fresh = cpe_ca.IssueClient(kDevice1);
+  std::filesystem::copy_file(cpe_ca.Crl({}, -10), dir_ + "/cpe.crl", std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(::kill(acsd_pid_, SIGHUP), 0);
+  for (int i = 0; i < 100 && Metric("ruru_tls_reloads_total{result=\"ok\"}") < 2; ++i) std::this_thread::sleep_for(50ms);
+  const json expired = with(fresh);
+  ASSERT_FALSE(expired.is_null());
+  EXPECT_EQ(expired["sessions"]["completed"].get<int64_t>(), 0) << expired.dump();
+  // Renewed: the fresh certificate works again.
+  std::filesystem::copy_file(cpe_ca.Crl({stolen, reissued}), dir_ + "/cpe.crl",
+                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(::kill(acsd_pid_, SIGHUP), 0);
+  for (int i = 0; i < 100 && Metric("ruru_tls_reloads_total{result=\"ok\"}") < 3; ++i) std::this_thread::sleep_for(50ms);
+  const json renewed = with(fresh);
+  ASSERT_FALSE(renewed.is_null());
+  EXPECT_GE(renewed["sessions"]["completed"].get<int64_t>(), 1) << renewed.dump();
+  EXPECT_GE(Metric("ruru_tls_handshakes_total{listener=\"cwmp\",result=\"failed\"}"), 3);
+
+  // A file that is no CRL stops acsd at start (like a bad certificate), naming it.
+  std::ofstream(dir_ + "/bad.crl") << "not a crl\n";
+  const std::string conf = dir_ + "/bad-crl.conf";
+  std::ofstream(conf) << "[database]\ndsn = " << dsn() << "\n[credentials]\nkey_file = " << dir_ << "/cr.key\n"
+                      << "[cwmp]\nlisten = 127.0.0.1:0\ntls_cert_file = " << server_.cert.string()
+                      << "\ntls_key_file = " << server_.key.string() << "\ntls_client_certs = optional\n"
+                      << "tls_client_ca_file = " << cpe_ca.cert.string() << "\ntls_client_crl_file = " << dir_
+                      << "/bad.crl\n[admin]\nlisten = 127.0.0.1:0\n";
+  const int status = WaitFor(Spawn({ACSD_PATH_FOR_TEST, "run", "--config", conf}, dir_ + "/bad-crl.log"), 20s);
+  ASSERT_TRUE(WIFEXITED(status)) << ReadText(dir_ + "/bad-crl.log");
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  EXPECT_NE(ReadText(dir_ + "/bad-crl.log").find("client CRL file " + dir_ + "/bad.crl"), std::string::npos)
+      << ReadText(dir_ + "/bad-crl.log");
+}
+
 TEST_F(TlsE2e, SighupReloadsTheCertificateAndABrokenFileKeepsTheOldOneServing) {
   // The first certificate, copied where the config points.
   std::filesystem::copy_file(server_.cert, dir_ + "/cwmp-cert.pem");

@@ -100,6 +100,12 @@ TEST(Config, TlsSettingsGoTogether) {
   EXPECT_NE(Validate(c).error().message.find("tls_client_ca_file"), std::string::npos);
   c.cwmp.tls_client_ca_file = "/ca.pem";
   EXPECT_TRUE(Validate(c).ok());
+  c.cwmp.tls_client_crl_file = "/crl.pem";
+  EXPECT_TRUE(Validate(c).ok());
+  c.cwmp.tls_client_certs = ClientCerts::kOff;  // a CRL without client certificates means nothing
+  EXPECT_NE(Validate(c).error().message.find("cwmp.tls_client_crl_file needs"), std::string::npos);
+  c.cwmp.tls_client_crl_file.clear();
+  c.cwmp.tls_client_certs = ClientCerts::kRequired;
   c.cwmp.tls_cert_file.clear();
   c.cwmp.tls_key_file.clear();
   EXPECT_FALSE(Validate(c).ok());  // client certificates without HTTPS

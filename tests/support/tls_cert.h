@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <initializer_list>
@@ -83,6 +84,7 @@ class TestCa {
   enum class KeyType { kEcdsaP256, kRsa2048 };
   struct Leaf {
     std::filesystem::path cert, key;
+    long serial = 0;
   };
 
   explicit TestCa(const std::string& name, KeyType type = KeyType::kEcdsaP256) : type_(type) {
@@ -117,6 +119,40 @@ class TestCa {
     return Issue(common_name, KeyType::kEcdsaP256,
                  {{NID_basic_constraints, "critical,CA:FALSE"}, {NID_ext_key_usage, "clientAuth"}},
                  serial_attribute);
+  }
+
+  // A CRL signed by this CA listing `revoked`, valid from a minute ago until `valid_for_seconds`
+  // from now (negative: already expired), as a PEM file.
+  std::filesystem::path Crl(const std::vector<Leaf>& revoked, long valid_for_seconds = 3600) {
+    X509_CRL* crl = X509_CRL_new();
+    X509_CRL_set_version(crl, 1);
+    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca_));
+    const time_t now = ::time(nullptr);
+    ASN1_TIME* last = ASN1_TIME_adj(nullptr, now, 0, valid_for_seconds < 0 ? valid_for_seconds - 60 : -60);
+    ASN1_TIME* next = ASN1_TIME_adj(nullptr, now, 0, valid_for_seconds);
+    X509_CRL_set1_lastUpdate(crl, last);
+    X509_CRL_set1_nextUpdate(crl, next);
+    for (const Leaf& leaf : revoked) {
+      X509_REVOKED* r = X509_REVOKED_new();
+      ASN1_INTEGER* serial = ASN1_INTEGER_new();
+      ASN1_INTEGER_set(serial, leaf.serial);
+      X509_REVOKED_set_serialNumber(r, serial);
+      X509_REVOKED_set_revocationDate(r, last);
+      X509_CRL_add0_revoked(crl, r);
+      ASN1_INTEGER_free(serial);
+    }
+    X509_CRL_sort(crl);
+    X509_CRL_sign(crl, key_, EVP_sha256());
+    const std::filesystem::path path = stem_.string() + "-crl-" + std::to_string(++crls_) + ".pem";
+    if (FILE* f = std::fopen(path.c_str(), "w")) {
+      PEM_write_X509_CRL(f, crl);
+      std::fclose(f);
+    }
+    files_.push_back(path);
+    ASN1_TIME_free(last);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+    return path;
   }
 
   std::filesystem::path cert;
@@ -159,6 +195,7 @@ class TestCa {
     const std::string base = stem_.string() + "-" + std::to_string(serial_);
     leaf.cert = base + "-cert.pem";
     leaf.key = base + "-key.pem";
+    leaf.serial = serial_;
     Write(leaf.cert, x, nullptr);
     Write(leaf.key, nullptr, k);
     files_.push_back(leaf.cert);
@@ -180,6 +217,7 @@ class TestCa {
   EVP_PKEY* key_ = nullptr;
   X509* ca_ = nullptr;
   long serial_ = 1;
+  int crls_ = 0;
   std::vector<std::filesystem::path> files_;
 };
 
