@@ -200,6 +200,10 @@ const std::vector<Field>& Fields() {
                     "PEM certificate revocation lists of those CAs (one current CRL per CA); revoked client "
                     "certificates are refused; reloaded on SIGHUP",
                     &Config::cwmp, &C::tls_client_crl_file));
+    f.push_back(Str("cwmp.tls_ticket_key_file",
+                    "TLS session-ticket key (160 hex digits) shared by every node, so a CPE resumes on any node "
+                    "and after a restart; reloaded on SIGHUP (default: random per process)",
+                    &Config::cwmp, &C::tls_ticket_key_file));
     f.push_back(Flag("credentials.rotate_on_bootstrap",
                      "give each device its own CWMP and connection-request credentials", &Config::credentials,
                      &K::rotate_on_bootstrap));
@@ -455,6 +459,9 @@ Status Validate(const Config& c) {
     if (c.cwmp.tls_client_ca_file.empty()) return InvalidArgument("cwmp.tls_client_certs needs cwmp.tls_client_ca_file");
   } else if (!c.cwmp.tls_client_crl_file.empty()) {
     return InvalidArgument("cwmp.tls_client_crl_file needs cwmp.tls_client_certs = optional or required");
+  }
+  if (!c.cwmp.tls_ticket_key_file.empty() && c.cwmp.tls_cert_file.empty()) {
+    return InvalidArgument("cwmp.tls_ticket_key_file needs cwmp.tls_cert_file (HTTPS)");
   }
   if (c.admin.tls_cert_file.empty() != c.admin.tls_key_file.empty()) {
     return InvalidArgument("admin.tls_cert_file and admin.tls_key_file go together (both or neither)");

@@ -49,6 +49,7 @@ struct CwmpConfig {
   ClientCerts tls_client_certs = ClientCerts::kOff;  // off, optional (verified when sent) or required
   std::string tls_client_ca_file;           // PEM CAs that issue the CPEs' client certificates
   std::string tls_client_crl_file;          // PEM CRLs of those CAs: revoked client certificates refused
+  std::string tls_ticket_key_file;          // session-ticket key shared by the nodes (160 hex digits)
 };
 
 struct CredentialsConfig {

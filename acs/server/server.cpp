@@ -182,6 +182,7 @@ Status RunServer(const Config& config, const ServerOptions& options) {
     t.key_file = config.cwmp.tls_key_file;
     t.client_ca_file = config.cwmp.tls_client_ca_file;
     t.client_crl_file = config.cwmp.tls_client_crl_file;
+    t.ticket_key_file = config.cwmp.tls_ticket_key_file;
     t.client_certs = config.cwmp.tls_client_certs;
     t.min_version = config.cwmp.tls_min_version;
     auto loaded = TlsServer::Load("cwmp", t);

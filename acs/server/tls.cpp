@@ -5,10 +5,42 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <openssl/crypto.h>
+
+#include <cctype>
 #include <cstdio>
+#include <fstream>
 
 namespace ruru::acs {
 namespace {
+
+// The session-ticket key file: 80 bytes (name 16, HMAC 32, AES 32) as 160 hex digits, whitespace
+// ignored.
+Result<std::string> ReadTicketKey(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("ticket key file " + path + ": cannot be read");
+  std::string hex;
+  for (char ch; in.get(ch);) {
+    if (!std::isspace(static_cast<unsigned char>(ch))) hex.push_back(ch);
+  }
+  auto nibble = [](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  std::string key;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) break;
+    key.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  if (hex.size() != 160 || key.size() != 80) {
+    return InvalidArgument("ticket key file " + path + ": must hold 160 hex digits (80 random bytes), e.g. "
+                           "od -An -N80 -tx1 /dev/urandom | tr -d ' \\n'");
+  }
+  return key;
+}
 
 std::string OpenSslError() {
   std::string out;
@@ -88,6 +120,15 @@ Status TlsServer::Reload() {
   SSL_CTX_set_num_tickets(c, 1);
   static const unsigned char kSessionContext[] = "ruru-acsd";
   SSL_CTX_set_session_id_context(c, kSessionContext, sizeof kSessionContext - 1);
+  if (!settings_.ticket_key_file.empty()) {
+    // One ticket key for every node (and across restarts): a CPE resumes on whichever node it
+    // reaches. Without it the key is random per process and per reload.
+    auto key = ReadTicketKey(settings_.ticket_key_file);
+    if (!key) return Error{ErrorCode::kInvalidArgument, where + key.error().message};
+    const long set = SSL_CTX_set_tlsext_ticket_keys(c, key->data(), static_cast<long>(key->size()));
+    OPENSSL_cleanse(key->data(), key->size());
+    if (set != 1) return fail("ticket key " + settings_.ticket_key_file);
+  }
 
   if (SSL_CTX_use_certificate_chain_file(c, settings_.cert_file.c_str()) != 1) {
     return fail("certificate " + settings_.cert_file);

@@ -29,6 +29,8 @@ struct TlsSettings {
   std::string client_crl_file;
   ClientCerts client_certs = ClientCerts::kOff;
   std::string min_version = "1.2";  // "1.2" or "1.3"
+  // 160 hex digits: the session-ticket key shared by every node ("" = random per process).
+  std::string ticket_key_file;
 };
 
 class TlsServer {

@@ -129,7 +129,8 @@ HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseco
   return out;
 }
 
-HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw, std::chrono::milliseconds timeout) {
+HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw, std::chrono::milliseconds timeout,
+                    TlsResumption* resumption) {
   HttpResult out;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
@@ -150,6 +151,13 @@ HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string
   SSL* ssl = SSL_new(ctx);
   X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
   SSL_set_fd(ssl, fd);
+  if (resumption != nullptr && !resumption->offer.empty()) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(resumption->offer.data());
+    if (SSL_SESSION* offered = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(resumption->offer.size()))) {
+      SSL_set_session(ssl, offered);
+      SSL_SESSION_free(offered);
+    }
+  }
   std::string data;
   if (out.error.empty() && SSL_connect(ssl) != 1) {
     const long verify = SSL_get_verify_result(ssl);
@@ -164,6 +172,19 @@ HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string
       data.append(buf, static_cast<size_t>(n));
     }
     SSL_shutdown(ssl);
+    if (resumption != nullptr) {
+      resumption->reused = SSL_session_reused(ssl) == 1;
+      resumption->received.clear();
+      if (SSL_SESSION* s = SSL_get1_session(ssl)) {
+        const int len = i2d_SSL_SESSION(s, nullptr);
+        if (len > 0) {
+          resumption->received.resize(static_cast<size_t>(len));
+          unsigned char* p = reinterpret_cast<unsigned char*>(resumption->received.data());
+          i2d_SSL_SESSION(s, &p);
+        }
+        SSL_SESSION_free(s);
+      }
+    }
   }
   SSL_free(ssl);
   SSL_CTX_free(ctx);

@@ -33,8 +33,16 @@ HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseco
 HttpResult HttpsRequest(uint16_t port, const std::string& ca_file, const std::string& method,
                         const std::string& target, const std::map<std::string, std::string>& headers = {},
                         const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// TLS session resumption for HttpsRaw: `offer` (a serialized session from an earlier exchange, ""
+// none) is offered; afterwards `reused` says whether the server resumed it and `received` holds
+// the session to offer next time.
+struct TlsResumption {
+  std::string offer;
+  std::string received;
+  bool reused = false;
+};
 HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10), TlsResumption* resumption = nullptr);
 
 class AcsdTest : public PgTest {
  protected:

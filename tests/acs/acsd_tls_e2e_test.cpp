@@ -250,6 +250,58 @@ TEST_F(TlsE2e, RevokedClientCertificatesAreRefusedAndTheCrlReloadsOnSighup) {
       << ReadText(dir_ + "/bad-crl.log");
 }
 
+// cwmp.tls_ticket_key_file: one session-ticket key for every acsd process, so a session made with
+// one resumes on another (another node, or the same node after a restart). Without it each process
+// has its own key and a restarted acsd makes full handshakes again.
+TEST_F(TlsE2e, ASharedTicketKeyResumesSessionsOnAnotherAcsdProcess) {
+  std::string hex;
+  for (int i = 0; i < 80; ++i) hex += "0123456789abcdef"[(i * 7) % 16], hex += "fedcba9876543210"[(i * 3) % 16];
+  std::ofstream(dir_ + "/ticket.key") << hex << "\n";
+  const std::string with_key = "tls_ticket_key_file = " + dir_ + "/ticket.key\n";
+  const std::string get = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  StartTls(with_key);
+  ASSERT_FALSE(HasFatalFailure());
+  TlsResumption first;
+  EXPECT_EQ(HttpsRaw(cwmp_port_, ca_.cert.string(), get, 10s, &first).status, 405);
+  EXPECT_FALSE(first.reused);
+  ASSERT_FALSE(first.received.empty());
+  TlsResumption same{first.received};
+  EXPECT_EQ(HttpsRaw(cwmp_port_, ca_.cert.string(), get, 10s, &same).status, 405);
+  EXPECT_TRUE(same.reused);
+
+  // Another acsd process with the same key file: the session made with the first one resumes.
+  ASSERT_EQ(StopAcsd(SIGTERM, 30s), 0);
+  StartTls(with_key);
+  ASSERT_FALSE(HasFatalFailure());
+  TlsResumption other{first.received};
+  EXPECT_EQ(HttpsRaw(cwmp_port_, ca_.cert.string(), get, 10s, &other).status, 405);
+  EXPECT_TRUE(other.reused);
+  EXPECT_EQ(Metric("ruru_tls_handshakes_total{listener=\"cwmp\",result=\"resumed\"}"), 1);
+
+  // Without the key file: a new process cannot open the ticket; a full handshake, which works.
+  ASSERT_EQ(StopAcsd(SIGTERM, 30s), 0);
+  StartTls();
+  ASSERT_FALSE(HasFatalFailure());
+  TlsResumption fresh{first.received};
+  EXPECT_EQ(HttpsRaw(cwmp_port_, ca_.cert.string(), get, 10s, &fresh).status, 405);
+  EXPECT_FALSE(fresh.reused);
+  EXPECT_EQ(Metric("ruru_tls_handshakes_total{listener=\"cwmp\",result=\"resumed\"}"), 0);
+
+  // A malformed key file stops acsd at start, saying what it must hold.
+  ASSERT_EQ(StopAcsd(SIGTERM, 30s), 0);
+  std::ofstream(dir_ + "/short.key") << "abcd\n";
+  const std::string conf = dir_ + "/bad-ticket.conf";
+  std::ofstream(conf) << "[database]\ndsn = " << dsn() << "\n[credentials]\nkey_file = " << dir_ << "/cr.key\n"
+                      << "[cwmp]\nlisten = 127.0.0.1:0\ntls_cert_file = " << server_.cert.string()
+                      << "\ntls_key_file = " << server_.key.string() << "\ntls_ticket_key_file = " << dir_
+                      << "/short.key\n[admin]\nlisten = 127.0.0.1:0\n";
+  const int status = WaitFor(Spawn({ACSD_PATH_FOR_TEST, "run", "--config", conf}, dir_ + "/bad-ticket.log"), 20s);
+  ASSERT_TRUE(WIFEXITED(status)) << ReadText(dir_ + "/bad-ticket.log");
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  EXPECT_NE(ReadText(dir_ + "/bad-ticket.log").find("must hold 160 hex digits"), std::string::npos)
+      << ReadText(dir_ + "/bad-ticket.log");
+}
+
 TEST_F(TlsE2e, SighupReloadsTheCertificateAndABrokenFileKeepsTheOldOneServing) {
   // The first certificate, copied where the config points.
   std::filesystem::copy_file(server_.cert, dir_ + "/cwmp-cert.pem");

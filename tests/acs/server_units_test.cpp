@@ -105,6 +105,8 @@ TEST(Config, TlsSettingsGoTogether) {
   c.cwmp.tls_client_certs = ClientCerts::kOff;  // a CRL without client certificates means nothing
   EXPECT_NE(Validate(c).error().message.find("cwmp.tls_client_crl_file needs"), std::string::npos);
   c.cwmp.tls_client_crl_file.clear();
+  c.cwmp.tls_ticket_key_file = "/ticket.key";
+  EXPECT_TRUE(Validate(c).ok());
   c.cwmp.tls_client_certs = ClientCerts::kRequired;
   c.cwmp.tls_cert_file.clear();
   c.cwmp.tls_key_file.clear();
