@@ -58,28 +58,35 @@ END
 $$;
 
 -- Drops the partitions of `parent` (named as above) whose whole range ended at or before
--- `before`; returns how many. The default partition is never dropped.
+-- `before`; returns how many. The default partition is never dropped. The parent is locked first
+-- (when there is something to drop): a DROP of a partition locks the partition and then its
+-- parent, and two nodes dropping the same partitions in that order would deadlock; so would one
+-- creating partitions (parent, then the default partition).
 CREATE FUNCTION ruru_drop_range_partitions(parent text, unit text, before timestamptz)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-  r record;
-  lo timestamp;
+  expired text[];
+  name text;
   dropped integer := 0;
 BEGIN
   IF unit NOT IN ('day', 'month') THEN
     RAISE EXCEPTION 'partition unit must be day or month, not %', unit;
   END IF;
-  FOR r IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-           WHERE i.inhparent = parent::regclass
-             AND c.relname ~ ('^' || parent || CASE unit WHEN 'day' THEN '_d[0-9]{8}$' ELSE '_m[0-9]{6}$' END)
-           ORDER BY c.relname LOOP
-    IF unit = 'day' THEN
-      lo := to_date(substr(r.relname, length(parent) + 3), 'YYYYMMDD')::timestamp + interval '1 day';
-    ELSE
-      lo := to_date(substr(r.relname, length(parent) + 3), 'YYYYMM')::timestamp + interval '1 month';
-    END IF;
-    IF (lo AT TIME ZONE 'UTC') <= before THEN
-      EXECUTE format('DROP TABLE %I', r.relname);
+  SELECT array_agg(c.relname ORDER BY c.relname) INTO expired
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = parent::regclass
+    AND c.relname ~ ('^' || parent || CASE unit WHEN 'day' THEN '_d[0-9]{8}$' ELSE '_m[0-9]{6}$' END)
+    AND ((CASE unit WHEN 'day'
+            THEN to_date(substr(c.relname, length(parent) + 3), 'YYYYMMDD')::timestamp + interval '1 day'
+            ELSE to_date(substr(c.relname, length(parent) + 3), 'YYYYMM')::timestamp + interval '1 month'
+          END) AT TIME ZONE 'UTC') <= before;
+  IF expired IS NULL THEN
+    RETURN 0;
+  END IF;
+  EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', parent);
+  FOREACH name IN ARRAY expired LOOP
+    IF to_regclass(name) IS NOT NULL THEN  -- another node may have dropped it meanwhile
+      EXECUTE format('DROP TABLE %I', name);
       dropped := dropped + 1;
     END IF;
   END LOOP;
