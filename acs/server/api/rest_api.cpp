@@ -501,7 +501,7 @@ struct RestApi::Impl {
     n.body = req.body();
     // Secrets in the body (a Download's password) are stored sealed until the call runs.
     if (const SecretBox* box = core.deps().secrets; box != nullptr && call.body.is_object()) {
-      Json sealed = SealSecrets(call.body, *box, kApprovalSecretContext);
+      nlohmann::json sealed = SealSecrets(call.body, *box, kApprovalSecretContext);
       if (sealed != call.body) n.body = sealed.dump();
     }
     n.requested_by = call.token.name;
