@@ -58,10 +58,10 @@ END
 $$;
 
 -- Drops the partitions of `parent` (named as above) whose whole range ended at or before
--- `before`; returns how many. The default partition is never dropped. The parent is locked first
--- (when there is something to drop): a DROP of a partition locks the partition and then its
--- parent, and two nodes dropping the same partitions in that order would deadlock; so would one
--- creating partitions (parent, then the default partition).
+-- `before`; returns how many. The default partition is never dropped. When there is something to
+-- drop, `devices` (referenced by the partitions' foreign key) and then the parent are locked first,
+-- the order in which the Inform writer takes them: a DROP of a partition alone locks the partition
+-- and then its parent, which deadlocked against other writers.
 CREATE FUNCTION ruru_drop_range_partitions(parent text, unit text, before timestamptz)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -83,6 +83,7 @@ BEGIN
   IF expired IS NULL THEN
     RETURN 0;
   END IF;
+  LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE;
   EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', parent);
   FOREACH name IN ARRAY expired LOOP
     IF to_regclass(name) IS NOT NULL THEN  -- another node may have dropped it meanwhile

@@ -63,10 +63,21 @@ constexpr Statement kRecentEvents{"ruru_recent_events",
                                   " FROM inform_events WHERE device_id = $1"
                                   " ORDER BY received_at DESC, id DESC LIMIT $2"};
 // Retention (V0008): whole partitions dropped, then the default partition's old rows in chunks.
+// The history maintenance of every node takes this transaction-level advisory lock: one node at a
+// time creates, drops or trims partitions.
+constexpr int64_t kHistoryMaintenanceLock = 0x7275727568697374;  // "ruruhist"
 constexpr Statement kEnsureHistoryPartitions{"ruru_ensure_history_partitions",
                                             "SELECT ruru_ensure_range_partitions('inform_events', 'day', " RURU_PG_TS(
                                                 "$1") ", 7) + ruru_ensure_range_partitions('ip_history', 'month', "
                                                       RURU_PG_TS("$1") ", 2)"};
+// How many of those partitions are missing (nothing to lock when none).
+constexpr Statement kMissingHistoryPartitions{
+    "ruru_missing_history_partitions",
+    "SELECT (SELECT count(*) FROM generate_series(0, 7) g WHERE to_regclass(ruru_range_partition_name("
+    "'inform_events', 'day', " RURU_PG_TS("$1") " + g * interval '1 day')) IS NULL)"
+    " + (SELECT count(*) FROM generate_series(0, 2) g WHERE to_regclass(ruru_range_partition_name("
+    "'ip_history', 'month', date_trunc('month', " RURU_PG_TS("$1") " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+    " + g * interval '1 month')) IS NULL)"};
 constexpr Statement kDropEventPartitions{"ruru_drop_event_partitions",
                                          "SELECT ruru_drop_range_partitions('inform_events', 'day', " RURU_PG_TS("$1") ")"};
 constexpr Statement kPruneDefaultEvents{"ruru_prune_default_events", R"sql(
@@ -145,7 +156,7 @@ constexpr Statement kPing{"ruru_ping", "SELECT 1"};
 
 constexpr Statement kAll[] = {
     kGetDevice,  kFindDevice,      kListDevices, kCountDevices,   kFindByUsername, kLockDevice,  kUsernameOwner,
-    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents, kEnsureHistoryPartitions, kDropEventPartitions, kPruneDefaultEvents, kDropIpHistoryPartitions, kPruneDefaultIpHistory, kSealedNotUnder, kReplaceSealed, kParameters,
+    kSetPending, kPruneUsernames,  kAddUsername, kConfirmPending, kRecentEvents, kEnsureHistoryPartitions, kMissingHistoryPartitions, kDropEventPartitions, kPruneDefaultEvents, kDropIpHistoryPartitions, kPruneDefaultIpHistory, kSealedNotUnder, kReplaceSealed, kParameters,
     kIpHistory,  kDevicesWithIpAt, kRecordFault, kFaults,         kRecordReport,   kReports,     kPing};
 
 
@@ -318,10 +329,18 @@ class PgDeviceStore final : public DeviceStore {
   Result<int> EnsureHistoryPartitions(TimePoint now) override {
     int created = 0;
     Status s = pool_.Run("creating history partitions", [&](pqxx::connection& conn) {
+      created = 0;
+      {
+        pqxx::read_transaction check(conn);
+        if (check.exec_prepared1(kMissingHistoryPartitions.name, ToMicros(now))[0].as<int64_t>() == 0) return;
+      }
       pqxx::work tx(conn);
-      // CREATE TABLE ... PARTITION OF locks the parent: never queue the Inform writes behind a
-      // long reader for long; the next hourly run tries again.
+      // CREATE TABLE ... PARTITION OF locks `devices` (the foreign key), the parent and the default
+      // partition. Taken here in the Inform writer's order (devices, then the parent), one node at
+      // a time (advisory lock), and never waiting long: the next hourly run tries again.
       tx.exec0("SET LOCAL lock_timeout = '3s'");
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kHistoryMaintenanceLock);
+      tx.exec0("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE");
       created = tx.exec_prepared1(kEnsureHistoryPartitions.name, ToMicros(now))[0].as<int>();
       tx.commit();
     });
@@ -330,11 +349,12 @@ class PgDeviceStore final : public DeviceStore {
   }
 
   Result<PruneReport> PruneEvents(TimePoint before, int64_t max_rows) override {
-    return Prune("pruning events", kDropEventPartitions, kPruneDefaultEvents, before, max_rows);
+    return Prune("pruning events", "inform_events", kDropEventPartitions, kPruneDefaultEvents, before, max_rows);
   }
 
   Result<PruneReport> PruneIpHistory(TimePoint before, int64_t max_rows) override {
-    return Prune("pruning IP history", kDropIpHistoryPartitions, kPruneDefaultIpHistory, before, max_rows);
+    return Prune("pruning IP history", "ip_history", kDropIpHistoryPartitions, kPruneDefaultIpHistory, before,
+                 max_rows);
   }
 
   Result<std::vector<SealedSecretRow>> SealedNotUnder(const std::string& key_id, int64_t after_id,
@@ -474,17 +494,28 @@ class PgDeviceStore final : public DeviceStore {
   }
 
  private:
-  // Whole partitions first (their DROP locks the parent: bounded wait), then one chunk of the
-  // default partition.
-  Result<PruneReport> Prune(std::string_view context, const Statement& drop, const Statement& chunk, TimePoint before,
-                            int64_t max_rows) {
+  // Whole partitions first, then one chunk of the default partition, in two transactions that
+  // each lock the partitioned table before any partition: the order every other writer uses (the
+  // Inform's INSERT, a partition's creation). A DELETE on the default partition alone locks that
+  // partition and then, to build its constraint, the parent; against a node creating a partition
+  // (parent, then default) that deadlocked. Bounded waits (lock_timeout).
+  Result<PruneReport> Prune(std::string_view context, const char* parent, const Statement& drop, const Statement& chunk,
+                            TimePoint before, int64_t max_rows) {
     if (max_rows <= 0) return InvalidArgument("max_rows must be positive");
     PruneReport report;
     Status s = pool_.Run(context, [&](pqxx::connection& conn) {
       report = {};
+      {
+        pqxx::work tx(conn);
+        tx.exec0("SET LOCAL lock_timeout = '3s'");
+        tx.exec_params("SELECT pg_advisory_xact_lock($1)", kHistoryMaintenanceLock);
+        report.partitions_dropped = tx.exec_prepared1(drop.name, ToMicros(before))[0].as<int>();
+        tx.commit();
+      }
       pqxx::work tx(conn);
       tx.exec0("SET LOCAL lock_timeout = '3s'");
-      report.partitions_dropped = tx.exec_prepared1(drop.name, ToMicros(before))[0].as<int>();
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kHistoryMaintenanceLock);
+      tx.exec0(std::string("LOCK TABLE ") + parent + " IN ACCESS SHARE MODE");
       report.rows_deleted = tx.exec_prepared0(chunk.name, ToMicros(before), max_rows).affected_rows();
       tx.commit();
     });
