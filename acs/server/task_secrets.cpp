@@ -5,6 +5,8 @@
 
 #include <openssl/crypto.h>
 
+#include "base/hex.h"
+
 namespace ruru::acs {
 namespace {
 
@@ -13,17 +15,6 @@ using json = nlohmann::json;
 constexpr std::string_view kSealedKey = "$sealed";
 
 std::string TaskContext(int64_t device_id) { return "task-arg:" + std::to_string(device_id); }
-
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 bool FromHex(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) return false;
@@ -47,7 +38,7 @@ json Seal(const json& value, const SecretBox& box, std::string_view context) {
   std::string plain = value.dump();
   SecretBox::Sealed s = box.Seal(plain, context);
   OPENSSL_cleanse(plain.data(), plain.size());
-  return json{{std::string(kSealedKey), {{"key_id", s.key_id}, {"data", ToHex(s.ciphertext)}}}};
+  return json{{std::string(kSealedKey), {{"key_id", s.key_id}, {"data", BytesToHex(s.ciphertext)}}}};
 }
 
 json SealWalk(const json& value, const SecretBox& box, std::string_view context) {

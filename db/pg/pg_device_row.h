@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hex.h"
 #include "db/inventory.h"
 #include "db/pg/pg_connection.h"
 
@@ -40,16 +41,7 @@ inline std::string HexToBytes(const std::string& hex) {
   return out;
 }
 
-inline std::string BytesToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
+using ruru::BytesToHex;
 
 inline std::vector<std::string> ParseTextArray(const pqxx::field& f) {
   std::vector<std::string> out;
