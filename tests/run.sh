@@ -29,6 +29,8 @@ TEST_LABELS='^(unit|pg|e2e)$'
 export RURU_FUZZ_SECONDS="$FUZZ_SECONDS"
 
 SUMMARY=()
+RERUN_LOGS=()
+FAILED_NOTES=()
 FAILED=0
 PG_TMP=""
 PG_PID=""
@@ -104,10 +106,20 @@ stop_cluster() {
 }
 
 print_summary() {
+  local log
+  for log in "${RERUN_LOGS[@]}"; do
+    [[ -f "$log" ]] || continue
+    echo
+    echo "=== run.sh: failures in $log"
+    # The failures' own lines first (gtest and ctest), then the end of the rerun.
+    grep -E '^\[  FAILED  \]|Failure$|\*\*\*|Expected|Which is|Value of|Actual' "$log" | head -n 40 || true
+    if [[ "$log" == */rerun-failed.log ]]; then tail -n 30 "$log"; fi
+  done
   echo
   echo "=== run.sh summary ($((SECONDS - START_TIME))s)"
   local line
   for line in "${SUMMARY[@]}"; do echo "  $line"; done
+  for line in "${FAILED_NOTES[@]}"; do echo "  $line"; done
   if [[ $FAILED -eq 0 && ${#SUMMARY[@]} -gt 0 ]]; then echo "=== run.sh: all steps passed"; else echo "=== run.sh: FAILED"; fi
 }
 
@@ -212,10 +224,32 @@ configure() {
 }
 
 run_tests() {
-  local dir="$1"
+  local dir="$1" rc=0
   shift
   run ctest --test-dir "$dir" --output-on-failure --no-tests=error -L "$TEST_LABELS" -j "$JOBS" \
-    --timeout 600 "${EXTRA_CTEST_ARGS[@]}" "$@"
+    --timeout 600 -O "$dir/ctest-run.log" "${EXTRA_CTEST_ARGS[@]}" "$@" || rc=$?
+  [[ $rc -ne 0 ]] && note_failed_tests "$dir"
+  return $rc
+}
+
+# note_failed_tests <build dir>: names the tests of a failed ctest run in the summary and runs
+# them once more, alone, into <build dir>/rerun-failed.log. The stage stays failed whatever the
+# rerun says; the rerun only tells a flaky test from a broken one, and the end of its output is
+# printed after the summary, where a log that keeps only its tail still shows it.
+note_failed_tests() {
+  local dir="$1" list="$1/Testing/Temporary/LastTestsFailed.log" names
+  [[ -f "$list" ]] || return 0
+  names="$(cut -d: -f2- "$list" | tr '\n' ' ')"
+  FAILED_NOTES+=("failed in $(basename "$dir"): $names")
+  local rerun=0
+  run ctest --test-dir "$dir" --rerun-failed --output-on-failure -j 1 --timeout 600 \
+    >"$dir/rerun-failed.log" 2>&1 || rerun=$?
+  if [[ $rerun -eq 0 ]]; then
+    FAILED_NOTES+=("rerun alone: all passed (flaky under load?); see $dir/rerun-failed.log")
+  else
+    FAILED_NOTES+=("rerun alone: failed again; see $dir/rerun-failed.log")
+  fi
+  RERUN_LOGS+=("$dir/ctest-run.log" "$dir/rerun-failed.log")
 }
 
 run_fuzz() {
