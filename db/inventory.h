@@ -113,6 +113,9 @@ class InformBatcher {
     uint64_t batches = 0;           // committed batches
     uint64_t writes = 0;            // committed writes
     uint64_t failed_batches = 0;
+    // Batches PostgreSQL refused as a whole (a bad write, a deadlock) and that were then written
+    // one write at a time so that only a bad write fails.
+    uint64_t split_batches = 0;
     uint64_t queued = 0;            // now waiting
     uint64_t last_batch_size = 0;
     // Sum and count of commit latencies (submit of the batch -> commit), for averages.

@@ -122,6 +122,9 @@ Status RunServer(const Config& config, const ServerOptions& options) {
     out += "# HELP ruru_inform_batch_failures_total failed inform batches\n"
            "# TYPE ruru_inform_batch_failures_total counter\n";
     out += "ruru_inform_batch_failures_total " + std::to_string(st.failed_batches) + "\n";
+    out += "# HELP ruru_inform_batch_splits_total inform batches refused as a whole (bad write, deadlock) "
+           "and written one write at a time\n# TYPE ruru_inform_batch_splits_total counter\n";
+    out += "ruru_inform_batch_splits_total " + std::to_string(st.split_batches) + "\n";
     out += "# HELP ruru_inform_writes_total committed inform writes\n# TYPE ruru_inform_writes_total counter\n";
     out += "ruru_inform_writes_total " + std::to_string(st.writes) + "\n";
     out += "# HELP ruru_inform_queue informs waiting for a batch\n# TYPE ruru_inform_queue gauge\n";

@@ -338,6 +338,10 @@ class PgInformBatcher final : public InformBatcher {
   const PgOptions& options() const { return options_; }
   const BatcherOptions& batcher() const { return batcher_; }
   void Dequeued(size_t n) { queued_.fetch_sub(n); }
+  void RecordSplit() {
+    std::lock_guard lock(stats_mu_);
+    ++stats_.split_batches;
+  }
   void RecordBatch(size_t committed_writes, size_t batch_size, bool failed, double seconds) {
     std::lock_guard lock(stats_mu_);
     if (failed) {
@@ -496,6 +500,7 @@ void Writer::Process(std::vector<Item>& batch) {
   // PostgreSQL refused the batch for its data: write each write alone so only the bad one fails.
   Log().warn("inform writer {}: batch of {} failed ({}); retrying its writes one by one", index_, batch.size(),
              error.message);
+  owner_.RecordSplit();
   std::vector<Result<InformOutcome>> results;
   results.reserve(batch.size());
   for (Item* item : all) {

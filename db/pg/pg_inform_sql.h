@@ -55,6 +55,9 @@ upserted AS (
          CASE WHEN i.bootstrap THEN i.received_at END, 1
   FROM cur i
   WHERE i.allow_create OR i.prev_id IS NOT NULL
+  -- Rows are inserted and locked in this order: the identity's, the same for every writer and
+  -- node, so two batches sharing devices wait for each other instead of deadlocking.
+  ORDER BY i.oui, i.product_class, i.serial_number
   ON CONFLICT (oui, product_class, serial_number) DO UPDATE SET
     manufacturer = CASE WHEN EXCLUDED.manufacturer <> '' THEN EXCLUDED.manufacturer ELSE d.manufacturer END,
     model_name = COALESCE(EXCLUDED.model_name, d.model_name),
