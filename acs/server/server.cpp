@@ -174,8 +174,16 @@ Status RunServer(const Config& config, const ServerOptions& options) {
     return endpoint_ptr != nullptr && endpoint_ptr->SessionLive(id);
   };
   TaskEngine engine(engine_deps);
+  // Task notices from PostgreSQL (LISTEN): what another node (or this one) queued or settled.
+  Counter& queued_notices = metrics.GetCounter("ruru_task_notices_total", "task notices received from PostgreSQL",
+                                               {{"kind", "queued"}});
+  Counter& settled_notices = metrics.GetCounter("ruru_task_notices_total", "task notices received from PostgreSQL",
+                                                {{"kind", "settled"}});
   std::unique_ptr<db::TaskListener> listener =
-      db::pg::StartTaskListener(pg, [&engine](const db::TaskNotice& n) { engine.OnNotice(n); });
+      db::pg::StartTaskListener(pg, [&engine, &queued_notices, &settled_notices](const db::TaskNotice& n) {
+        engine.OnNotice(n);
+        (n.kind == db::TaskNotice::Kind::kQueued ? queued_notices : settled_notices).Inc();
+      });
 
   // TLS (docs/tls.md): loaded before anything listens, so a bad file stops acsd at start.
   std::unique_ptr<TlsServer> cwmp_tls, admin_tls;

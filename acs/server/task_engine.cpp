@@ -151,6 +151,9 @@ Result<db::CreatedTask> TaskEngine::CreateTask(const TaskRequest& req) {
     created_->Inc();
     log_->info("[device={}] task {} ({}) queued by {}", req.device_id, created->task.id, req.type,
                req.created_by.empty() ? "?" : req.created_by);
+    // A session of the device on this node learns of it now, before the caller gets its answer;
+    // the NOTIFY of the insert tells the other nodes (and this one again, which is harmless).
+    OnNotice({db::TaskNotice::Kind::kQueued, req.device_id, created->task.id});
   }
   return created;
 }

@@ -22,6 +22,7 @@
 
 #include "cwmp/codec.h"
 #include "cwmp/http_auth.h"
+#include "db/pg/pg_inventory.h"
 #include "tests/acs/acsd_harness.h"
 #include "tests/cpesim/firmware_image.h"
 #include "tests/cpesim/test_http_server.h"
@@ -1398,12 +1399,44 @@ TEST_F(TasksE2e, ATaskQueuedDuringASessionRunsInThatSession) {
   int status = 0;
   const json t = Task(id, {{"type", "get_rpc_methods"}}, false, 0, &status);
   ASSERT_EQ(status, 201);
-  std::this_thread::sleep_for(500ms);  // the NOTIFY reaches acsd's listener
+  // No wait: the API's acsd knows of the task before it answers (the NOTIFY tells other nodes).
   auto req = cpe.Empty();
   ASSERT_TRUE(req && std::holds_alternative<cwmp::GetRPCMethods>(req->body)) << cwmp::RpcName(req ? req->body : cwmp::Body{});
   auto end = cpe.Answer(*req, cwmp::GetRPCMethodsResponse{{"GetRPCMethods", "Inform"}});
   ASSERT_TRUE(end && std::holds_alternative<cwmp::Empty>(end->body));
   EXPECT_EQ(GetTask(t["id"])["state"], "done");
+}
+
+// Another node queues the task (here the store, as another acsd's API would): this acsd learns of
+// it through LISTEN/NOTIFY, counted in ruru_task_notices_total, and the open session runs it.
+TEST_F(TasksE2e, ATaskQueuedByAnotherNodeDuringASessionRunsInThatSession) {
+  StartWithApi("[credentials]\nrotate_on_bootstrap = false\n");
+  HandCpe cpe(cwmp_port_, "MID-2", "http://127.0.0.1:1/");
+  ASSERT_TRUE(cpe.Inform({{"1 BOOT", ""}}));
+  ASSERT_TRUE(cpe.Empty());
+  const int64_t id = DeviceId("MID-2");
+  ASSERT_TRUE(cpe.Inform({{"2 PERIODIC", ""}}));
+  const double before = Metric("ruru_task_notices_total{kind=\"queued\"}");
+  db::pg::PgOptions o;
+  o.dsn = dsn();
+  auto other_node = db::pg::OpenTaskStore(o);
+  db::NewTask t;
+  t.device_id = id;
+  t.type = "get_rpc_methods";
+  t.now = std::chrono::system_clock::now();
+  t.expires_at = t.now + std::chrono::hours(1);
+  t.created_by = "other-node-test";
+  auto created = other_node->Create(t);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  for (int i = 0; i < 200 && Metric("ruru_task_notices_total{kind=\"queued\"}") <= before; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_GT(Metric("ruru_task_notices_total{kind=\"queued\"}"), before) << "no NOTIFY within 20 s";
+  auto req = cpe.Empty();
+  ASSERT_TRUE(req && std::holds_alternative<cwmp::GetRPCMethods>(req->body)) << cwmp::RpcName(req ? req->body : cwmp::Body{});
+  auto end = cpe.Answer(*req, cwmp::GetRPCMethodsResponse{{"GetRPCMethods", "Inform"}});
+  ASSERT_TRUE(end && std::holds_alternative<cwmp::Empty>(end->body));
+  EXPECT_EQ(GetTask(created->task.id)["state"], "done");
 }
 
 // ---- Expiry and cancellation -----------------------------------------------------------------------------
