@@ -410,7 +410,8 @@ TEST_F(AcsdChaos, AcsdKilledUnderLoadAndRestartedKeepsTheInventoryConsistent) {
   StartAcsd(config);  // same ports: the fleet's ACS URL still points at it
   ASSERT_FALSE(HasFatalFailure());
   const double restarted = EpochNow();
-  EXPECT_LT(Steady::now() - killed, seconds(5)) << "acsd took too long to come back";
+  // A hang check, not a timing goal (StartAcsd waits for readiness): generous for a loaded machine.
+  EXPECT_LT(Steady::now() - killed, seconds(20)) << "acsd took too long to come back";
   ASSERT_EQ(cwmp_port_, cwmp);
 
   const json r = WaitCpesim(sim, report, seconds(60));
