@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace ruru::cwmp {
 namespace {
 
@@ -24,11 +26,6 @@ std::string Lowered(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = Lower(c);
   return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
 bool IsTchar(char c) {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include "base/strings.h"
+
 namespace ruru::cwmp {
 namespace {
 
@@ -23,12 +25,6 @@ std::string Quoted(std::string_view s) {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 struct EventEntry {
   EventKind kind;
@@ -153,14 +149,14 @@ ValueType ValueTypeFromXsi(std::string_view xsi_type) {
 }
 
 Result<bool> ParseBoolean(std::string_view s) {
-  s = Trim(s);
+  s = Trim(s, " \t\n\r");
   if (s == "1" || s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "0" || s == "false" || s == "False" || s == "FALSE") return false;
   return InvalidArgument("not a boolean: " + Quoted(s));
 }
 
 Result<uint64_t> ParseUnsigned(std::string_view s, uint64_t max) {
-  s = Trim(s);
+  s = Trim(s, " \t\n\r");
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   uint64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -172,7 +168,7 @@ Result<uint64_t> ParseUnsigned(std::string_view s, uint64_t max) {
 }
 
 Result<int64_t> ParseSigned(std::string_view s, int64_t min, int64_t max) {
-  s = Trim(s);
+  s = Trim(s, " \t\n\r");
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -185,7 +181,7 @@ Result<int64_t> ParseSigned(std::string_view s, int64_t min, int64_t max) {
 
 bool IsValidDateTime(std::string_view s) {
   // [-]YYYY-MM-DDThh:mm:ss[.fff][Z|(+|-)hh:mm]; years beyond 9999 allowed by xsd, rare in CWMP.
-  s = Trim(s);
+  s = Trim(s, " \t\n\r");
   size_t i = 0;
   if (i < s.size() && s[i] == '-') ++i;
   size_t y = 0;

@@ -1,6 +1,6 @@
 // Tasks: operator requests for one device (an ACS RPC, or a small program of RPCs such as a
 // refresh), their state and outcome. Interfaces only; db/pg implements them (pg_task_store.cpp).
-// What a task type means (its RPCs, how its outcome is settled) is decided in acs/server
+// What a task type means (its RPCs, how its outcome is settled) is decided in acs/tasks
 // (task_types.h); this layer stores, claims and settles rows, and says so to other nodes.
 //
 // States (docs/tasks.md): queued -> running -> done | fault | expired | cancelled. A running task
@@ -37,7 +37,7 @@ std::optional<TaskPhase> ParseTaskPhase(std::string_view text);
 struct Task {
   int64_t id = 0;
   int64_t device_id = 0;
-  std::string type;            // "reboot", "get_parameter_values", ... (acs/server/task_types.h)
+  std::string type;            // "reboot", "get_parameter_values", ... (acs/tasks/task_types.h)
   std::string args_json;       // validated arguments, JSON object text
   TaskState state = TaskState::kQueued;
   TaskPhase phase = TaskPhase::kNone;
@@ -111,7 +111,7 @@ struct TaskUpdate {
 };
 
 // The device's running tasks, one at a time, at the start of a session: the caller decides what
-// to do with each (acs/server/task_types.h Reconcile) from the Inform it just stored.
+// to do with each (acs/tasks/task_types.h Reconcile) from the Inform it just stored.
 struct ReconcileDecision {
   // nullopt: leave the task as it is (another live session holds it, or it keeps waiting).
   std::optional<TaskUpdate> update;

@@ -2,17 +2,24 @@
 # The whole test harness, as CI runs it (.ci/run) — see docs/testing.md.
 #
 #   1. deploy/install-deps.sh (no network when everything is installed)
-#   2. gcc RelWithDebInfo build in build/, then ctest -L 'unit|pg|e2e' against a private,
-#      throw-away PostgreSQL 15 cluster (RURU_TEST_PG_DSN points at it), then
+#   2. gcc RelWithDebInfo build in build/, then every test (ctest -L 'unit|pg|e2e|e2e-sanitize')
+#      against a private, throw-away PostgreSQL 15 cluster (RURU_TEST_PG_DSN points at it), then
 #      tests/quickstart_smoke.sh (deploy/quickstart.sh --demo, acsctl devices list and reboot)
-#   3. clang ASan+UBSan build with the libFuzzer targets in build-asan/, ctest -L 'unit|pg|e2e'
-#      again, then the bounded fuzz runs (ctest -L fuzz)
+#   3. clang ASan+UBSan build with the libFuzzer targets in build-asan/, ctest -L
+#      'unit|pg|e2e-sanitize' (the e2e tests of acsd's edge: chaos, hostile input, TLS; every e2e
+#      test with RURU_CI_FULL=1), then the bounded fuzz runs (ctest -L fuzz)
+#
+# Builds go through ccache when it is installed (install-deps installs it), with its directory
+# outside the checkout, so a fresh clone on the same machine starts warm (docs/testing.md).
 #
 # Environment:
 #   RURU_SKIP_ASAN=1        skip step 3
+#   RURU_CI_FULL=1          step 3 runs every e2e test too, and the benchmarks are built
 #   RURU_FUZZ_SECONDS=N     how long each fuzz test runs (default 60); passed on to ctest
 #   RURU_JOBS=N             build and ctest parallelism (default: nproc)
-#   RURU_CTEST_ARGS="..."   extra ctest arguments for the unit|pg|e2e runs, e.g. "-R Migrator"
+#   RURU_CTEST_ARGS="..."   extra ctest arguments for the test runs, e.g. "-R Migrator"
+#   RURU_CCACHE_DIR=DIR     the compiler cache (default /var/cache/ruru/ccache as root, else
+#                           ~/.cache/ruru-ccache); RURU_CCACHE=0 builds without it
 #
 # The PostgreSQL cluster lives in a mktemp directory under /tmp (so the postgres user can reach
 # it even when the checkout is under a 0700 directory such as /root) and is stopped and removed
@@ -23,12 +30,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOBS="${RURU_JOBS:-$(nproc)}"
 FUZZ_SECONDS="${RURU_FUZZ_SECONDS:-60}"
 SKIP_ASAN="${RURU_SKIP_ASAN:-0}"
+CI_FULL="${RURU_CI_FULL:-0}"
 read -r -a EXTRA_CTEST_ARGS <<<"${RURU_CTEST_ARGS:-}"
 PG_BIN=/usr/lib/postgresql/15/bin
-TEST_LABELS='^(unit|pg|e2e)$'
+TEST_LABELS='^(unit|pg|e2e|e2e-sanitize)$'
+SANITIZER_LABELS='^(unit|pg|e2e-sanitize)$'
+[[ "$CI_FULL" == 1 ]] && SANITIZER_LABELS="$TEST_LABELS"
 export RURU_FUZZ_SECONDS="$FUZZ_SECONDS"
 
 SUMMARY=()
+CCACHE_NOTES=()
 RERUN_LOGS=()
 FAILED_NOTES=()
 FAILED=0
@@ -120,6 +131,7 @@ print_summary() {
   local line
   for line in "${SUMMARY[@]}"; do echo "  $line"; done
   for line in "${FAILED_NOTES[@]}"; do echo "  $line"; done
+  for line in "${CCACHE_NOTES[@]}"; do echo "  $line"; done
   if [[ $FAILED -eq 0 && ${#SUMMARY[@]} -gt 0 ]]; then echo "=== run.sh: all steps passed"; else echo "=== run.sh: FAILED"; fi
 }
 
@@ -213,6 +225,35 @@ CONF
   echo "run.sh: RURU_TEST_PG_DSN=$RURU_TEST_PG_DSN (postmaster pid $PG_PID)"
 }
 
+# The compiler cache: outside the checkout (a fresh clone on this machine finds it warm), keyed
+# on paths relative to the checkout (CCACHE_BASEDIR + no hashed working directory), so two clones
+# in different folders share entries.
+LAUNCHER=()
+setup_ccache() {
+  [[ "${RURU_CCACHE:-1}" == 1 ]] && command -v ccache >/dev/null || return 0
+  local default_dir="${XDG_CACHE_HOME:-$HOME/.cache}/ruru-ccache"
+  [[ $EUID -eq 0 ]] && default_dir=/var/cache/ruru/ccache
+  export CCACHE_DIR="${RURU_CCACHE_DIR:-$default_dir}"
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-12G}"
+  mkdir -p "$CCACHE_DIR" || return 0
+  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  echo "run.sh: ccache in $CCACHE_DIR"
+}
+
+# build <build dir>: cmake --build, then what ccache did for it (hits and misses).
+build() {
+  local dir="$1" rc=0
+  [[ ${#LAUNCHER[@]} -gt 0 ]] && ccache --zero-stats >/dev/null
+  run cmake --build "$dir" -j "$JOBS" || rc=$?
+  if [[ ${#LAUNCHER[@]} -gt 0 ]]; then
+    local stats
+    stats="$(ccache --print-stats 2>/dev/null | awk -F'\t' '$1=="direct_cache_hit"||$1=="preprocessed_cache_hit"{h+=$2} $1=="cache_miss"{m=$2} END{printf "%d hits, %d misses", h, m}')"
+    echo "run.sh: ccache for $(basename "$dir"): $stats"
+    CCACHE_NOTES+=("ccache $(basename "$dir"): $stats")
+  fi
+  return $rc
+}
+
 # configure <build dir> <cmake args...>: Ninja for a fresh build dir if available; an existing
 # dir keeps its generator.
 configure() {
@@ -220,13 +261,14 @@ configure() {
   shift
   local generator=()
   if [[ ! -f "$dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
-  run cmake -S "$ROOT" -B "$dir" "${generator[@]}" "$@"
+  run cmake -S "$ROOT" -B "$dir" "${generator[@]}" "${LAUNCHER[@]}" "$@"
 }
 
+# run_tests <build dir> <label regex>
 run_tests() {
-  local dir="$1" rc=0
-  shift
-  run ctest --test-dir "$dir" --output-on-failure --no-tests=error -L "$TEST_LABELS" -j "$JOBS" \
+  local dir="$1" labels="$2" rc=0
+  shift 2
+  run ctest --test-dir "$dir" --output-on-failure --no-tests=error -L "$labels" -j "$JOBS" \
     --timeout 600 -O "$dir/ctest-run.log" "${EXTRA_CTEST_ARGS[@]}" "$@" || rc=$?
   [[ $rc -ne 0 ]] && note_failed_tests "$dir"
   return $rc
@@ -263,14 +305,19 @@ run_fuzz() {
 
 cd "$ROOT"
 stage "install dependencies" run "$ROOT/deploy/install-deps.sh" || exit 1
+setup_ccache
 
+# Benchmarks are built (not run) only with RURU_CI_FULL=1: no test needs them.
+BENCH=OFF
+[[ "$CI_FULL" == 1 ]] && BENCH=ON
 stage "configure gcc (build/)" configure "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ -DRURU_TESTS=ON -DRURU_SANITIZE=OFF -DRURU_FUZZ=OFF || exit 1
-stage "build gcc" run cmake --build "$ROOT/build" -j "$JOBS" || exit 1
+  -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ -DRURU_TESTS=ON -DRURU_SANITIZE=OFF -DRURU_FUZZ=OFF \
+  -DRURU_BENCH="$BENCH" || exit 1
+stage "build gcc" build "$ROOT/build" || exit 1
 
 stage "start PostgreSQL 15 test cluster" start_cluster || exit 1
 
-stage "tests gcc (unit|pg|e2e)" run_tests "$ROOT/build" || true
+stage "tests gcc (unit|pg|e2e)" run_tests "$ROOT/build" "$TEST_LABELS" || true
 
 # The README's first command as a new user runs it (own PostgreSQL and state in a temp dir).
 stage "quickstart smoke (setup, demo fleet, acsctl devices list + reboot, Ctrl-C)" \
@@ -284,8 +331,8 @@ else
   if stage "configure clang ASan+UBSan (build-asan/)" configure "$ROOT/build-asan" \
        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
        -DRURU_TESTS=ON -DRURU_SANITIZE=ON -DRURU_FUZZ=ON -DRURU_BENCH=OFF &&
-     stage "build clang ASan+UBSan" run cmake --build "$ROOT/build-asan" -j "$JOBS"; then
-    stage "tests ASan+UBSan (unit|pg|e2e)" run_tests "$ROOT/build-asan" || true
+     stage "build clang ASan+UBSan" build "$ROOT/build-asan"; then
+    stage "tests ASan+UBSan ($SANITIZER_LABELS)" run_tests "$ROOT/build-asan" "$SANITIZER_LABELS" || true
     stage "fuzz (${FUZZ_SECONDS}s per target)" run_fuzz "$ROOT/build-asan" || true
   fi
 fi

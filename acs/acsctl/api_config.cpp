@@ -10,19 +10,14 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace ruru::acsctl {
 namespace {
 
 constexpr const char* kDefaultConfig = "./var/acsd.conf";
 constexpr size_t kMaxTokenFileBytes = 4096;
 constexpr size_t kMaxConfigBytes = 1024 * 1024;
-
-std::string Trim(std::string_view s) {
-  const char* ws = " \t\r\n\f\v";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
-}
 
 std::optional<std::string> Env(const EnvLookup& env, const std::string& name) {
   auto v = env(name);
@@ -64,7 +59,7 @@ CliResult<std::string> ReadTokenFile(const std::string& path, const std::string&
     warnings << "acsctl: warning: token file " << path << " is accessible by other users (mode " << mode
              << "); chmod 600 it\n";
   }
-  std::string token = Trim(*data);
+  std::string token = std::string(Trim(*data, kSpaces));
   if (CliStatus st2 = CheckToken(token, "token file " + path); !st2) return st2.failure();
   return token;
 }
@@ -77,7 +72,7 @@ struct AdminSection {
   std::optional<std::string> tls_ca_file;
 };
 
-// The same INI dialect as acsd (acs/server/config.cpp): '#' and ';' comments, [section],
+// The same INI dialect as acsd (acs/config/config.cpp): '#' and ';' comments, [section],
 // key = value, optional double quotes around the value. Other sections and keys are skipped.
 CliResult<AdminSection> ParseAdminSection(const std::string& text, const std::string& path) {
   AdminSection admin;
@@ -86,18 +81,18 @@ CliResult<AdminSection> ParseAdminSection(const std::string& text, const std::st
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
-    const std::string t = Trim(line);
+    const std::string t = std::string(Trim(line, kSpaces));
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
       if (t.back() != ']') return Usage(path + ":" + std::to_string(n) + ": bad section header");
-      section = Trim(std::string_view(t).substr(1, t.size() - 2));
+      section = std::string(Trim(std::string_view(t).substr(1, t.size() - 2), kSpaces));
       continue;
     }
     const size_t eq = t.find('=');
     if (eq == std::string::npos) return Usage(path + ":" + std::to_string(n) + ": expected key = value");
     if (section != "admin") continue;
-    const std::string key = Trim(std::string_view(t).substr(0, eq));
-    std::string value = Trim(std::string_view(t).substr(eq + 1));
+    const std::string key(Trim(std::string_view(t).substr(0, eq), kSpaces));
+    std::string value(Trim(std::string_view(t).substr(eq + 1), kSpaces));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     if (key == "listen") admin.listen = value;
     if (key == "token_file") admin.token_file = value;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/strings.h"
 #include "cwmp/codec.h"
 #include "cwmp/json.h"
 
@@ -109,20 +110,6 @@ bool IsStartLine(std::string_view line) {
   return !first.empty() && sp2 != std::string_view::npos && sp2 > 0 && IsHttpVersion(rest.substr(sp2 + 1));
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string Clip(std::string_view s, size_t n = 60) {
   std::string out(s.substr(0, n));
   return s.size() > n ? out + "..." : out;
@@ -189,7 +176,7 @@ Result<HttpPayload> UnwrapHttp(std::string input) {
     if (colon == std::string_view::npos || colon == 0) {
       return InvalidArgument("malformed HTTP header line \"" + Clip(*line) + "\"");
     }
-    const std::string name = Lower(Trim(line->substr(0, colon)));
+    const std::string name = ToLower(Trim(line->substr(0, colon)));
     const std::string_view value = Trim(line->substr(colon + 1));
     if (name == "content-length") {
       if (value.empty() || value.size() > 15 || value.find_first_not_of("0123456789") != std::string_view::npos) {
@@ -199,14 +186,14 @@ Result<HttpPayload> UnwrapHttp(std::string input) {
       if (content_length && *content_length != length) return InvalidArgument("conflicting Content-Length headers");
       content_length = length;
     } else if (name == "transfer-encoding") {
-      const std::string codings = Lower(value);
+      const std::string codings = ToLower(value);
       if (codings == "chunked") {
         chunked = true;
       } else if (codings != "identity") {
         return InvalidArgument("unsupported Transfer-Encoding \"" + Clip(value) + "\"");
       }
     } else if (name == "content-encoding") {
-      const std::string coding = Lower(value);
+      const std::string coding = ToLower(value);
       if (coding != "identity") {
         return InvalidArgument("unsupported Content-Encoding \"" + Clip(value) + "\" (decompress the body first)");
       }

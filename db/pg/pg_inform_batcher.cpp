@@ -37,8 +37,6 @@ const std::vector<double>& InformBatcher::CommitLatencyBounds() {
 namespace pg {
 namespace {
 
-using Steady = std::chrono::steady_clock;
-
 spdlog::logger& Log() {
   static const std::shared_ptr<spdlog::logger> logger = [] {
     if (auto existing = spdlog::get("db")) return existing;
@@ -59,7 +57,7 @@ size_t Bucket(const std::vector<double>& bounds, double value) {
 struct Item {
   InformWrite write;
   InformBatcher::Callback done;
-  Steady::time_point queued_at;
+  Clock::Instant queued_at;  // the batcher's clock (monotonic)
 };
 
 // A callback that throws must not take the writer thread down with it.
@@ -118,12 +116,8 @@ struct DeviceKeyHash {
 using PathIds = std::unordered_map<std::string, int32_t>;
 constexpr size_t kMaxCachedPaths = 1000000;
 
-// Writes `items` in one transaction on `conn` and returns one result per item (ok, or kNotFound
-// for an unknown device that may not be created). Path ids learned are added to `path_ids` after
-// the commit. Throws pqxx exceptions; nothing is committed then.
-std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std::vector<Item*>& items,
-                                              std::chrono::seconds duplicate_window, PathIds& path_ids) {
-  // Round r holds the r-th write of each device in this batch.
+// Round r holds the indexes of the r-th write of each device in `items`.
+std::vector<std::vector<size_t>> Rounds(const std::vector<Item*>& items) {
   std::unordered_map<DeviceKey, int, DeviceKeyHash> seen;
   std::vector<std::vector<size_t>> rounds;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -131,72 +125,71 @@ std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std:
     if (static_cast<size_t>(round) >= rounds.size()) rounds.emplace_back();
     rounds[round].push_back(i);
   }
+  return rounds;
+}
 
-  std::vector<Result<InformOutcome>> results(items.size(), Result<InformOutcome>(NotFound("")));
-  for (size_t i = 0; i < items.size(); ++i) {
-    const DeviceKey& k = items[i]->write.key;
-    results[i] = NotFound("device " + k.oui + "-" + k.product_class + "-" + k.serial_number +
-                          " is not registered (and may not be created by this Inform)");
-  }
-  const std::string window_us = std::to_string(std::chrono::microseconds(duplicate_window).count());
-
-  pqxx::work tx(conn);
-  for (const std::vector<size_t>& round : rounds) {
-    ArrayLiteral ord, oui, pc, sn, manufacturer, model, hw, sw, prov, dm, url, wan, pkey, pii, peer, at, allow, boot,
-        bootstrap, ev_ord, ev_code, ev_key;
-    for (size_t index : round) {
-      const InformWrite& w = items[index]->write;
-      ord.AddInt(static_cast<int64_t>(index));
-      oui.Add(w.key.oui);
-      pc.Add(w.key.product_class);
-      sn.Add(w.key.serial_number);
-      manufacturer.AddOptional(NonEmpty(w.manufacturer));
-      model.AddOptional(w.model_name);
-      hw.AddOptional(w.hardware_version);
-      sw.AddOptional(w.software_version);
-      prov.AddOptional(w.provisioning_code);
-      dm.AddOptional(w.data_model);
-      url.AddOptional(w.connection_request_url);
-      wan.AddOptional(w.wan_ip);
-      pkey.AddOptional(w.parameter_key);
-      if (w.periodic_inform_interval) {
-        pii.AddInt(*w.periodic_inform_interval);
-      } else {
-        pii.AddNull();
-      }
-      peer.AddOptional(NonEmpty(w.peer_ip));
-      at.AddInt(ToMicros(w.received_at));
-      allow.AddBool(w.allow_create);
-      boot.AddBool(HasEvent(w, "1 BOOT"));
-      bootstrap.AddBool(HasEvent(w, "0 BOOTSTRAP"));
-      for (const EventRecord& e : w.events) {
-        ev_ord.AddInt(static_cast<int64_t>(index));
-        ev_code.Add(e.code);
-        ev_key.Add(e.command_key);
-      }
+// One round: the device upserts, IP intervals and events of at most one write per device, in one
+// statement over arrays; the outcome of each written item goes to results[index].
+void WriteRound(pqxx::work& tx, const std::vector<Item*>& items, const std::vector<size_t>& round,
+                const std::string& window_us, std::vector<Result<InformOutcome>>& results) {
+  ArrayLiteral ord, oui, pc, sn, manufacturer, model, hw, sw, prov, dm, url, wan, pkey, pii, peer, at, allow, boot,
+      bootstrap, ev_ord, ev_code, ev_key;
+  for (size_t index : round) {
+    const InformWrite& w = items[index]->write;
+    ord.AddInt(static_cast<int64_t>(index));
+    oui.Add(w.key.oui);
+    pc.Add(w.key.product_class);
+    sn.Add(w.key.serial_number);
+    manufacturer.AddOptional(NonEmpty(w.manufacturer));
+    model.AddOptional(w.model_name);
+    hw.AddOptional(w.hardware_version);
+    sw.AddOptional(w.software_version);
+    prov.AddOptional(w.provisioning_code);
+    dm.AddOptional(w.data_model);
+    url.AddOptional(w.connection_request_url);
+    wan.AddOptional(w.wan_ip);
+    pkey.AddOptional(w.parameter_key);
+    if (w.periodic_inform_interval) {
+      pii.AddInt(*w.periodic_inform_interval);
+    } else {
+      pii.AddNull();
     }
-    const pqxx::result rows = tx.exec_prepared(
-        sql::kInformRoundName, ord.Finish(), oui.Finish(), pc.Finish(), sn.Finish(), manufacturer.Finish(),
-        model.Finish(), hw.Finish(), sw.Finish(), prov.Finish(), dm.Finish(), url.Finish(), wan.Finish(), pkey.Finish(),
-        pii.Finish(), peer.Finish(), at.Finish(), allow.Finish(), boot.Finish(), bootstrap.Finish(), ev_ord.Finish(),
-        ev_code.Finish(), ev_key.Finish(), window_us);
-    for (const pqxx::row& row : rows) {
-      const auto index = row[0].as<size_t>();
-      if (index >= items.size()) throw std::logic_error("inform round returned an unknown row");
-      InformOutcome outcome;
-      outcome.device_id = row[1].as<int64_t>();
-      outcome.created = row[2].as<bool>();
-      outcome.has_active_credentials = row[3].as<bool>();
-      outcome.has_pending_credentials = row[4].as<bool>();
-      outcome.duplicate_suspect = row[5].as<bool>();
-      if (outcome.duplicate_suspect) outcome.previous_peer_ip = row[6].as<std::string>();
-      outcome.pending_work = row[7].as<int64_t>();
-      results[index] = outcome;
+    peer.AddOptional(NonEmpty(w.peer_ip));
+    at.AddInt(ToMicros(w.received_at));
+    allow.AddBool(w.allow_create);
+    boot.AddBool(HasEvent(w, "1 BOOT"));
+    bootstrap.AddBool(HasEvent(w, "0 BOOTSTRAP"));
+    for (const EventRecord& e : w.events) {
+      ev_ord.AddInt(static_cast<int64_t>(index));
+      ev_code.Add(e.code);
+      ev_key.Add(e.command_key);
     }
   }
+  const pqxx::result rows = tx.exec_prepared(
+      sql::kInformRoundName, ord.Finish(), oui.Finish(), pc.Finish(), sn.Finish(), manufacturer.Finish(),
+      model.Finish(), hw.Finish(), sw.Finish(), prov.Finish(), dm.Finish(), url.Finish(), wan.Finish(), pkey.Finish(),
+      pii.Finish(), peer.Finish(), at.Finish(), allow.Finish(), boot.Finish(), bootstrap.Finish(), ev_ord.Finish(),
+      ev_code.Finish(), ev_key.Finish(), window_us);
+  for (const pqxx::row& row : rows) {
+    const auto index = row[0].as<size_t>();
+    if (index >= items.size()) throw std::logic_error("inform round returned an unknown row");
+    InformOutcome outcome;
+    outcome.device_id = row[1].as<int64_t>();
+    outcome.created = row[2].as<bool>();
+    outcome.has_active_credentials = row[3].as<bool>();
+    outcome.has_pending_credentials = row[4].as<bool>();
+    outcome.duplicate_suspect = row[5].as<bool>();
+    if (outcome.duplicate_suspect) outcome.previous_peer_ip = row[6].as<std::string>();
+    outcome.pending_work = row[7].as<int64_t>();
+    results[index] = outcome;
+  }
+}
 
-  // Parameters of the written devices; a later write of the same device and path wins (the same
-  // final state as applying them in order).
+// The parameters of the written devices (a later write of the same device and path wins: the same
+// final state as applying them in order). Returns the path ids learned (added to the cache only
+// after the commit).
+PathIds WriteParameters(pqxx::work& tx, const std::vector<Item*>& items,
+                        const std::vector<Result<InformOutcome>>& results, const PathIds& path_ids) {
   std::map<std::pair<int64_t, std::string_view>, std::pair<const ParameterRecord*, TimePoint>> latest;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!results[i].ok()) continue;
@@ -235,6 +228,24 @@ std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std:
     tx.exec_prepared(sql::kUpsertParametersName, ids.Finish(), path_id.Finish(), values.Finish(), types.Finish(),
                      ats.Finish());
   }
+  return learned;
+}
+
+// Writes `items` in one transaction on `conn` and returns one result per item (ok, or kNotFound
+// for an unknown device that may not be created). Path ids learned are added to `path_ids` after
+// the commit. Throws pqxx exceptions; nothing is committed then.
+std::vector<Result<InformOutcome>> WriteBatch(pqxx::connection& conn, const std::vector<Item*>& items,
+                                              std::chrono::seconds duplicate_window, PathIds& path_ids) {
+  std::vector<Result<InformOutcome>> results(items.size(), Result<InformOutcome>(NotFound("")));
+  for (size_t i = 0; i < items.size(); ++i) {
+    const DeviceKey& k = items[i]->write.key;
+    results[i] = NotFound("device " + k.oui + "-" + k.product_class + "-" + k.serial_number +
+                          " is not registered (and may not be created by this Inform)");
+  }
+  const std::string window_us = std::to_string(std::chrono::microseconds(duplicate_window).count());
+  pqxx::work tx(conn);
+  for (const std::vector<size_t>& round : Rounds(items)) WriteRound(tx, items, round, window_us, results);
+  PathIds learned = WriteParameters(tx, items, results, path_ids);
   tx.commit();
   if (path_ids.size() + learned.size() > kMaxCachedPaths) path_ids.clear();
   path_ids.merge(learned);
@@ -286,7 +297,7 @@ class Writer {
   bool stopping_ = false;
   std::unique_ptr<pqxx::connection> conn_;
   std::chrono::milliseconds backoff_{0};
-  Steady::time_point next_connect_{};
+  Clock::Instant next_connect_{};
   Error last_connect_error_;
   PathIds path_ids_;
 };
@@ -318,7 +329,7 @@ class PgInformBatcher final : public InformBatcher {
       return;
     }
     const size_t writer = DeviceKeyHash{}(write.key) % writers_.size();
-    writers_[writer]->Push(Item{std::move(write), std::move(done), Steady::now()});
+    writers_[writer]->Push(Item{std::move(write), std::move(done), clock_.Monotonic()});
   }
 
   void Drain() override {
@@ -337,6 +348,7 @@ class PgInformBatcher final : public InformBatcher {
 
   const PgOptions& options() const { return options_; }
   const BatcherOptions& batcher() const { return batcher_; }
+  const Clock& clock() const { return clock_; }
   void Dequeued(size_t n) { queued_.fetch_sub(n); }
   void RecordSplit() {
     std::lock_guard lock(stats_mu_);
@@ -359,7 +371,7 @@ class PgInformBatcher final : public InformBatcher {
  private:
   const PgOptions options_;
   const BatcherOptions batcher_;
-  [[maybe_unused]] const Clock& clock_;  // part of the contract; every time written comes from the writes
+  const Clock& clock_;  // batch deadlines and reconnect back-off; the times written come from the writes
   std::vector<std::unique_ptr<Writer>> writers_;
   std::atomic<bool> draining_{false};
   std::atomic<size_t> queued_{0};
@@ -378,7 +390,8 @@ void Writer::Loop() {
       if (queue_.empty()) return;  // stopping and nothing left
       // Coalesce: wait until the batch is full or the first write has waited flush_interval.
       const auto deadline = queue_.front().queued_at + owner_.batcher().flush_interval;
-      cv_.wait_until(lock, deadline, [&] { return stopping_ || queue_.size() >= max_batch; });
+      const Clock& clock = owner_.clock();
+      while (!stopping_ && queue_.size() < max_batch && !clock.Reached(deadline)) clock.WaitUntil(cv_, lock, deadline);
       const size_t n = std::min(max_batch, queue_.size());
       batch.clear();
       batch.reserve(n);
@@ -398,8 +411,7 @@ bool Writer::EnsureConnected(Error* error) {
     DropConnection();
   }
   if (conn_) return true;
-  const auto now = Steady::now();
-  if (backoff_.count() > 0 && now < next_connect_) {
+  if (backoff_.count() > 0 && !owner_.clock().Reached(next_connect_)) {
     *error = last_connect_error_;
     return false;
   }
@@ -417,7 +429,7 @@ bool Writer::EnsureConnected(Error* error) {
   }
   if (!conn.ok()) {
     backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, owner_.batcher().retry_backoff_max);
-    next_connect_ = Steady::now() + backoff_;
+    next_connect_ = owner_.clock().Monotonic() + backoff_;
     last_connect_error_ = conn.error();
     if (last_connect_error_.code != ErrorCode::kUnavailable) last_connect_error_.code = ErrorCode::kUnavailable;
     Log().warn("inform writer {}: {} (next attempt in {} ms)", index_, last_connect_error_.message, backoff_.count());
@@ -433,7 +445,7 @@ bool Writer::EnsureConnected(Error* error) {
 void Writer::DropConnection() { conn_.reset(); }
 
 void Writer::Process(std::vector<Item>& batch) {
-  const auto start = Steady::now();
+  const auto start = std::chrono::steady_clock::now();  // measures real commit latency (a metric)
   std::vector<Item*> all;
   all.reserve(batch.size());
   for (Item& item : batch) all.push_back(&item);
@@ -445,7 +457,8 @@ void Writer::Process(std::vector<Item>& batch) {
   auto finish = [&](std::vector<Result<InformOutcome>>& results) {
     size_t committed = 0;
     for (const auto& r : results) committed += r.ok() ? 1 : 0;
-    owner_.RecordBatch(committed, batch.size(), false, std::chrono::duration<double>(Steady::now() - start).count());
+    owner_.RecordBatch(committed, batch.size(), false,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     for (size_t i = 0; i < batch.size(); ++i) {
       if (results[i].ok() && results[i]->created) {
         const DeviceKey& k = batch[i].write.key;

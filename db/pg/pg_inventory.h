@@ -51,8 +51,10 @@ std::unique_ptr<AuditStore> OpenAuditStore(const PgOptions& options);
 // Two-person approvals (db/approval_store.h).
 std::unique_ptr<ApprovalStore> OpenApprovalStore(const PgOptions& options);
 // LISTEN ruru_tasks on a dedicated connection and thread; `on_notice` gets every notice of every
-// node. Reconnects with back-off after a failure.
+// node. Reconnects with back-off (200 ms doubling to 5 s, in `clock`'s time) after a failure.
+// `clock` must outlive the listener.
 std::unique_ptr<TaskListener> StartTaskListener(const PgOptions& options,
-                                                std::function<void(const TaskNotice&)> on_notice);
+                                                std::function<void(const TaskNotice&)> on_notice,
+                                                const Clock& clock = SystemClock::Instance());
 
 }  // namespace ruru::db::pg

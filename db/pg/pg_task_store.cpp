@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -17,43 +19,6 @@
 #include "db/task_store.h"
 
 namespace ruru::db {
-
-std::string_view ToString(TaskState state) {
-  switch (state) {
-    case TaskState::kQueued: return "queued";
-    case TaskState::kRunning: return "running";
-    case TaskState::kDone: return "done";
-    case TaskState::kFault: return "fault";
-    case TaskState::kExpired: return "expired";
-    case TaskState::kCancelled: return "cancelled";
-  }
-  return "queued";
-}
-
-std::optional<TaskState> ParseTaskState(std::string_view text) {
-  for (TaskState s : {TaskState::kQueued, TaskState::kRunning, TaskState::kDone, TaskState::kFault,
-                      TaskState::kExpired, TaskState::kCancelled}) {
-    if (ToString(s) == text) return s;
-  }
-  return std::nullopt;
-}
-
-std::string_view ToString(TaskPhase phase) {
-  switch (phase) {
-    case TaskPhase::kNone: return "";
-    case TaskPhase::kClaimed: return "claimed";
-    case TaskPhase::kSent: return "sent";
-    case TaskPhase::kAwaiting: return "awaiting";
-  }
-  return "";
-}
-
-std::optional<TaskPhase> ParseTaskPhase(std::string_view text) {
-  for (TaskPhase p : {TaskPhase::kNone, TaskPhase::kClaimed, TaskPhase::kSent, TaskPhase::kAwaiting}) {
-    if (ToString(p) == text) return p;
-  }
-  return std::nullopt;
-}
 
 namespace pg {
 namespace {
@@ -697,12 +662,16 @@ class Receiver final : public pqxx::notification_receiver {
 
 class PgTaskListener final : public TaskListener {
  public:
-  PgTaskListener(const PgOptions& options, std::function<void(const TaskNotice&)> on_notice)
-      : options_(options), on_notice_(std::move(on_notice)), thread_([this] { Loop(); }) {}
+  PgTaskListener(const PgOptions& options, std::function<void(const TaskNotice&)> on_notice, const Clock& clock)
+      : options_(options), on_notice_(std::move(on_notice)), clock_(clock), thread_([this] { Loop(); }) {}
   ~PgTaskListener() override { Stop(); }
 
   void Stop() override {
-    stop_ = true;
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
   bool Listening() const override { return listening_; }
@@ -727,9 +696,10 @@ class PgTaskListener final : public TaskListener {
         if (listening_) spdlog::warn("task listener lost its connection: {}", e.what());
       }
       listening_ = false;
-      for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop_;
-           waited += std::chrono::milliseconds(50)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      {
+        std::unique_lock lock(mu_);
+        const Clock::Instant retry_at = clock_.Monotonic() + backoff;
+        while (!stop_ && !clock_.Reached(retry_at)) clock_.WaitUntil(cv_, lock, retry_at);
       }
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::milliseconds(5000));
     }
@@ -737,6 +707,9 @@ class PgTaskListener final : public TaskListener {
 
   const PgOptions options_;
   std::function<void(const TaskNotice&)> on_notice_;
+  const Clock& clock_;  // the reconnect back-off
+  std::mutex mu_;       // with cv_: Stop() ends a back-off wait at once
+  std::condition_variable cv_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> listening_{false};
   std::thread thread_;
@@ -747,8 +720,8 @@ class PgTaskListener final : public TaskListener {
 std::unique_ptr<TaskStore> OpenTaskStore(const PgOptions& options) { return std::make_unique<PgTaskStore>(options); }
 
 std::unique_ptr<TaskListener> StartTaskListener(const PgOptions& options,
-                                                std::function<void(const TaskNotice&)> on_notice) {
-  return std::make_unique<PgTaskListener>(options, std::move(on_notice));
+                                                std::function<void(const TaskNotice&)> on_notice, const Clock& clock) {
+  return std::make_unique<PgTaskListener>(options, std::move(on_notice), clock);
 }
 
 }  // namespace pg

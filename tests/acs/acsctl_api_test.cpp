@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "tests/cpesim/test_http_server.h"
+#include "tests/support/test_paths.h"
 
 extern char** environ;
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "tests/cwmp/samples.h"
+#include "tests/support/test_paths.h"
 
 extern char** environ;
 

@@ -27,6 +27,7 @@
 #include "db/migrator.h"
 #include "tests/acs/acsd_harness.h"
 #include "tests/support/private_pg.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::testing {
 namespace {

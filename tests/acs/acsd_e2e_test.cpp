@@ -16,6 +16,7 @@
 #include "cwmp/http_auth.h"
 #include "db/pg/pg_inventory.h"
 #include "tests/acs/acsd_harness.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::testing {
 namespace {

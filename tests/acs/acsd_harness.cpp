@@ -20,6 +20,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "db/migrator.h"
+#include "tests/support/test_paths.h"
 
 extern char** environ;
 
@@ -218,13 +219,11 @@ HttpResult HttpRequest(uint16_t port, const std::string& method, const std::stri
 }
 
 void AcsdTest::SetUp() {
-  PgTest::SetUp();
+  MigratedPgTest::SetUp();
   if (IsSkipped() || HasFatalFailure()) return;
   char tmpl[] = "/tmp/ruru-acsd-test.XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   dir_ = tmpl;
-  auto report = db::Migrate(dsn(), db::BuiltinMigrations());
-  ASSERT_TRUE(report.ok()) << report.error().message;
   std::ofstream(dir_ + "/cr.key") << std::string(64, 'c') << "\n";
 }
 
@@ -236,7 +235,7 @@ void AcsdTest::TearDown() {
               << (log.size() > 6000 ? log.substr(log.size() - 6000) : log) << "\n";
   }
   if (!dir_.empty() && !HasFailure()) std::system(("rm -rf '" + dir_ + "'").c_str());
-  PgTest::TearDown();
+  MigratedPgTest::TearDown();
 }
 
 void AcsdTest::StartAcsd(const std::string& extra_config) {

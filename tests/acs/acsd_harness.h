@@ -1,4 +1,4 @@
-// Test harness for acsd end-to-end tests: a fresh migrated database (PgTest), acsd as a real
+// Test harness for acsd end-to-end tests: a fresh migrated database (MigratedPgTest), acsd as a real
 // child process on loopback ports chosen by the kernel, cpesim runs with JSON reports, and a small
 // blocking HTTP client for hand-made requests. Every wait is bounded.
 #pragma once
@@ -44,7 +44,7 @@ struct TlsResumption {
 HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10), TlsResumption* resumption = nullptr);
 
-class AcsdTest : public PgTest {
+class AcsdTest : public MigratedPgTest {
  protected:
   void SetUp() override;
   void TearDown() override;

@@ -26,6 +26,7 @@
 #include "tests/acs/acsd_harness.h"
 #include "tests/cpesim/firmware_image.h"
 #include "tests/cpesim/test_http_server.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::testing {
 namespace {

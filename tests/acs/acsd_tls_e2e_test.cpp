@@ -14,6 +14,7 @@
 
 #include "tests/acs/acsd_harness.h"
 #include "tests/support/tls_cert.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::testing {
 namespace {

@@ -1,7 +1,7 @@
-// In-memory fakes of the REST API's dependencies (DeviceStore, DeviceAdmin, TaskStore,
-// TaskService) for api_test.cpp. One shared Inventory behind a mutex; every method can be made to
-// fail with an injected Error (Inventory::fail, by method name). Only what the API calls is
-// implemented; the rest returns kInternal.
+// In-memory fakes of the REST API's and the task engine's dependencies (DeviceStore, DeviceAdmin,
+// TaskStore, TaskService) for api_test.cpp and task_engine_test.cpp. One shared Inventory behind a mutex; every method
+// can be made to fail with an injected Error (Inventory::fail, by method name). Only what the API calls is implemented;
+// the rest returns kInternal.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "acs/server/task_service.h"
+#include "acs/tasks/task_service.h"
 #include "db/audit_store.h"
 #include "db/device_admin.h"
 #include "db/inventory.h"
@@ -40,7 +40,7 @@ struct Inventory {
   std::optional<db::TaskFilter> last_task_filter;
   std::optional<db::FaultQuery> last_fault_query;
   std::vector<std::pair<int64_t, db::TimePoint>> touches;
-  std::vector<TaskRequest> task_requests;
+  std::vector<tasks::TaskRequest> task_requests;
   int64_t last_max_devices = 0;
 
   std::optional<Error> Enter(const std::string& method) {
@@ -412,7 +412,21 @@ class FakeTaskStore final : public db::TaskStore {
     return Internal("fake");
   }
   Result<int64_t> ReleaseClaims(int64_t, const std::string&, db::TimePoint) override { return Internal("fake"); }
-  Result<std::vector<db::Task>> ExpireDue(db::TimePoint, int) override { return Internal("fake"); }
+  // Queued tasks past expires_at (the fake ignores the running-task subtleties of the real store).
+  Result<std::vector<db::Task>> ExpireDue(db::TimePoint now, int limit) override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("ExpireDue")) return *e;
+    std::vector<db::Task> out;
+    for (auto& [id, t] : inv_.tasks) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      if (t.state != db::TaskState::kQueued || t.expires_at > now) continue;
+      t.state = db::TaskState::kExpired;
+      t.finished_at = now;
+      t.updated_at = now;
+      out.push_back(t);
+    }
+    return out;
+  }
   Result<int64_t> StoreParameters(int64_t, const std::vector<db::ParameterRecord>&, db::TimePoint,
                                   const std::optional<std::string>&) override {
     return Internal("fake");
@@ -426,18 +440,18 @@ class FakeTaskStore final : public db::TaskStore {
 // CreateTask knows the types "reboot" and "get_parameter_values"; Kick answers `kick_result`
 // at once; WaitFinal settles the task with `settle_to` (done(true)) when set, else says the wait
 // timed out (done(false)) at once. No timers anywhere.
-class FakeTaskService final : public TaskService {
+class FakeTaskService final : public tasks::TaskService {
  public:
   explicit FakeTaskService(Inventory& inv) : inv_(inv) {}
 
-  KickResult kick_result{"ok", "the CPE accepted", 200, 12};
+  tasks::KickResult kick_result{"ok", "the CPE accepted", 200, 12};
   std::optional<db::TaskState> settle_to;
   std::string result_on_settle;  // result_json set when settling
   int kicks = 0;
   int waits = 0;
   std::chrono::milliseconds last_wait{0};
 
-  Result<db::CreatedTask> CreateTask(const TaskRequest& r) override {
+  Result<db::CreatedTask> CreateTask(const tasks::TaskRequest& r) override {
     std::lock_guard lock(inv_.mu);
     inv_.task_requests.push_back(r);
     if (auto e = inv_.Enter("CreateTask")) return *e;
@@ -467,8 +481,8 @@ class FakeTaskService final : public TaskService {
     return db::CreatedTask{t, true};
   }
 
-  void Kick(int64_t, std::function<void(KickResult)> done) override {
-    KickResult r;
+  void Kick(int64_t, std::function<void(tasks::KickResult)> done) override {
+    tasks::KickResult r;
     {
       std::lock_guard lock(inv_.mu);
       ++kicks;

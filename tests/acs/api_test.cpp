@@ -1,4 +1,4 @@
-// Unit tests of the REST API v1 (acs/server/api) and API tokens (acs/server/api_tokens.h): real
+// Unit tests of the REST API v1 (acs/api) and API tokens (acs/access/api_tokens.h): real
 // HTTP requests over 127.0.0.1 to an AdminServer carrying the API, with in-memory fakes of the
 // stores and the task service (api_fakes.h). No PostgreSQL, no timed assertions: the fakes answer
 // at once and the test clock only moves when told.
@@ -13,15 +13,16 @@
 #include <sstream>
 #include <thread>
 
-#include "acs/server/admin_server.h"
-#include "acs/server/api/mapping.h"
-#include "acs/server/api/rate_limit.h"
-#include "acs/server/api/rest_api.h"
-#include "acs/server/api/values.h"
-#include "acs/server/api_tokens.h"
-#include "acs/server/permissions.h"
-#include "acs/server/task_types.h"
+#include "acs/access/api_tokens.h"
+#include "acs/access/permissions.h"
+#include "acs/access/rate_limit.h"
+#include "acs/api/mapping.h"
+#include "acs/api/rest_api.h"
+#include "acs/api/values.h"
+#include "acs/net/admin_server.h"
+#include "acs/tasks/task_types.h"
 #include "tests/acs/api_fakes.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::acs {
 namespace {
@@ -38,15 +39,7 @@ using tcp = asio::ip::tcp;
 }();
 
 // A clock tests move by hand; safe to read from the server's threads.
-class TestClock final : public Clock {
- public:
-  explicit TestClock(TimePoint start) : ns_(start.time_since_epoch().count()) {}
-  TimePoint Now() const override { return TimePoint(TimePoint::duration(ns_.load())); }
-  void Advance(std::chrono::nanoseconds d) { ns_ += std::chrono::duration_cast<TimePoint::duration>(d).count(); }
-
- private:
-  std::atomic<TimePoint::rep> ns_;
-};
+using TestClock = ManualClock;
 
 // 2026-12-03T11:34:37.123Z
 const db::TimePoint kT0 = db::TimePoint(std::chrono::milliseconds(1796297677123));
@@ -77,16 +70,16 @@ class ApiTest : public ::testing::Test {
   // Creates a token in the fake store and returns it.
   std::string AddToken(const std::string& name, const std::string& role,
                        std::optional<db::TimePoint> expires = std::nullopt) {
-    const std::string token = GenerateApiToken();
+    const std::string token = access::GenerateApiToken();
     std::lock_guard lock(inv_.mu);
     db::ApiToken t;
     t.id = static_cast<int64_t>(inv_.tokens.size()) + 1;
     t.name = name;
     t.role = role;
-    t.prefix = ApiTokenPrefix(token);
+    t.prefix = access::ApiTokenPrefix(token);
     t.created_at = kT0 - 24h;
     t.expires_at = expires;
-    inv_.tokens[ApiTokenSha256(token)] = t;
+    inv_.tokens[access::ApiTokenSha256(token)] = t;
     return token;
   }
 
@@ -134,7 +127,8 @@ class ApiTest : public ::testing::Test {
     deps.metrics = &metrics_;
     deps.audit = &audit_;
     api_ = std::make_shared<api::RestApi>(deps);
-    server_ = std::make_unique<AdminServer>(ioc_, "127.0.0.1:0", metrics_, [] { return std::string(); }, api_);
+    server_ = std::make_unique<net::AdminServer>(
+        ioc_, "127.0.0.1:0", metrics_, [] { return std::string(); }, api_);
     ASSERT_TRUE(server_->Listen().ok());
     server_->Start();
     io_thread_ = std::thread([this] { ioc_.run(); });
@@ -185,7 +179,7 @@ class ApiTest : public ::testing::Test {
 
   std::string AuthHeader() const { return "Authorization: Bearer " + token_ + "\r\n"; }
 
-  Config config_;
+  config::Config config_;
   TestClock clock_;
   Inventory inv_;
   testing::FakeDeviceStore devices_;
@@ -193,12 +187,12 @@ class ApiTest : public ::testing::Test {
   testing::FakeTaskStore tasks_;
   testing::FakeAuditStore audit_{inv_};
   testing::FakeTaskService service_;
-  MetricsRegistry metrics_;
+  metrics::MetricsRegistry metrics_;
   asio::thread_pool pool_{1};
   asio::io_context ioc_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(ioc_);
   std::shared_ptr<api::RestApi> api_;
-  std::unique_ptr<AdminServer> server_;
+  std::unique_ptr<net::AdminServer> server_;
   std::thread io_thread_;
   std::string token_;
 };
@@ -213,43 +207,43 @@ void ExpectError(const HttpReply& r, int status, const std::string& code) {
 // ---- pure helpers ----------------------------------------------------------------------------
 
 TEST(ApiTokens, GeneratedTokensAreWellFormedAndDistinct) {
-  const std::string a = GenerateApiToken();
-  const std::string b = GenerateApiToken();
+  const std::string a = access::GenerateApiToken();
+  const std::string b = access::GenerateApiToken();
   EXPECT_NE(a, b);
   EXPECT_EQ(a.size(), 48u);
   EXPECT_EQ(a.substr(0, 5), "ruru_");
-  EXPECT_TRUE(IsWellFormedApiToken(a));
-  EXPECT_EQ(ApiTokenPrefix(a), a.substr(0, 12));
-  EXPECT_FALSE(IsWellFormedApiToken(a.substr(0, 47)));
-  EXPECT_FALSE(IsWellFormedApiToken("xxxx_" + a.substr(5)));
-  EXPECT_FALSE(IsWellFormedApiToken(a.substr(0, 47) + "="));
-  EXPECT_FALSE(IsWellFormedApiToken(a.substr(0, 47) + "B"));  // non-canonical last character
+  EXPECT_TRUE(access::IsWellFormedApiToken(a));
+  EXPECT_EQ(access::ApiTokenPrefix(a), a.substr(0, 12));
+  EXPECT_FALSE(access::IsWellFormedApiToken(a.substr(0, 47)));
+  EXPECT_FALSE(access::IsWellFormedApiToken("xxxx_" + a.substr(5)));
+  EXPECT_FALSE(access::IsWellFormedApiToken(a.substr(0, 47) + "="));
+  EXPECT_FALSE(access::IsWellFormedApiToken(a.substr(0, 47) + "B"));  // non-canonical last character
 }
 
 TEST(ApiTokens, HashIsSha256HexOfTheWholeToken) {
-  EXPECT_EQ(ApiTokenSha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(ApiTokenSha256("ruru_x").size(), 64u);
+  EXPECT_EQ(access::ApiTokenSha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(access::ApiTokenSha256("ruru_x").size(), 64u);
 }
 
 TEST(ApiTokens, NamesRolesAndLifetimes) {
-  EXPECT_TRUE(ValidateApiTokenName("quickstart").ok());
-  EXPECT_TRUE(ValidateApiTokenName("alice@ops.example-1").ok());
-  EXPECT_FALSE(ValidateApiTokenName("").ok());
-  EXPECT_FALSE(ValidateApiTokenName("-x").ok());
-  EXPECT_FALSE(ValidateApiTokenName("a b").ok());
-  EXPECT_FALSE(ValidateApiTokenName(std::string(65, 'a')).ok());
-  EXPECT_TRUE(ValidateApiTokenRole("admin").ok());
-  EXPECT_TRUE(ValidateApiTokenRole("helpdesk").ok());
-  EXPECT_TRUE(ValidateApiTokenRole("readonly").ok());
-  auto refused = ValidateApiTokenRole("root");
+  EXPECT_TRUE(access::ValidateApiTokenName("quickstart").ok());
+  EXPECT_TRUE(access::ValidateApiTokenName("alice@ops.example-1").ok());
+  EXPECT_FALSE(access::ValidateApiTokenName("").ok());
+  EXPECT_FALSE(access::ValidateApiTokenName("-x").ok());
+  EXPECT_FALSE(access::ValidateApiTokenName("a b").ok());
+  EXPECT_FALSE(access::ValidateApiTokenName(std::string(65, 'a')).ok());
+  EXPECT_TRUE(access::ValidateApiTokenRole("admin").ok());
+  EXPECT_TRUE(access::ValidateApiTokenRole("helpdesk").ok());
+  EXPECT_TRUE(access::ValidateApiTokenRole("readonly").ok());
+  auto refused = access::ValidateApiTokenRole("root");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("roles: admin, helpdesk, security, firmware, noc, readonly"), std::string::npos);
-  EXPECT_EQ(*ParseApiTokenLifetime("90d"), std::chrono::seconds(90 * 86400));
-  EXPECT_EQ(*ParseApiTokenLifetime("12h"), std::chrono::seconds(12 * 3600));
-  EXPECT_EQ(*ParseApiTokenLifetime("30m"), std::chrono::seconds(1800));
-  EXPECT_EQ(*ParseApiTokenLifetime("45s"), std::chrono::seconds(45));
+  EXPECT_EQ(*access::ParseApiTokenLifetime("90d"), std::chrono::seconds(90 * 86400));
+  EXPECT_EQ(*access::ParseApiTokenLifetime("12h"), std::chrono::seconds(12 * 3600));
+  EXPECT_EQ(*access::ParseApiTokenLifetime("30m"), std::chrono::seconds(1800));
+  EXPECT_EQ(*access::ParseApiTokenLifetime("45s"), std::chrono::seconds(45));
   for (const char* bad : {"", "d", "0d", "-1d", "10", "10y", "1.5d", "3651d", "99999999999d"}) {
-    EXPECT_FALSE(ParseApiTokenLifetime(bad).ok()) << bad;
+    EXPECT_FALSE(access::ParseApiTokenLifetime(bad).ok()) << bad;
   }
 }
 
@@ -274,7 +268,7 @@ TEST(ApiValues, CursorsAreOpaqueAndChecked) {
   for (const char* bad : {"", "42", "!!", "ZDow", "ZDotMQ", "ZDoxMj", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"}) {
     EXPECT_FALSE(api::DecodeCursor('d', bad).ok()) << bad;
   }
-  EXPECT_EQ(*Base64UrlDecode(Base64UrlEncode("any\xff bytes")), "any\xff bytes");
+  EXPECT_EQ(*access::Base64UrlDecode(access::Base64UrlEncode("any\xff bytes")), "any\xff bytes");
 }
 
 TEST(ApiValues, QueryStringsAreDecodedStrictly) {
@@ -382,7 +376,7 @@ TEST_F(ApiTest, MalformedTokensNeverReachTheStore) {
 }
 
 TEST_F(ApiTest, UnknownTokenIsCachedNegatively) {
-  const std::string stranger = GenerateApiToken();
+  const std::string stranger = access::GenerateApiToken();
   const std::vector<std::pair<std::string, std::string>> h = {{"Authorization", "Bearer " + stranger}};
   ExpectError(Send(http::verb::get, "/api/v1/devices", "", "", h, false), 401, "unauthorized");
   ExpectError(Send(http::verb::get, "/api/v1/devices", "", "", h, false), 401, "unauthorized");
@@ -463,7 +457,7 @@ TEST_F(ApiTest, UnknownRoleIsForbidden) {
 TEST_F(ApiTest, RoleEndpointMatrix) {
   const std::vector<std::pair<std::string, std::string>> no_headers;
   int allowed = 0, denied = 0;
-  for (Role role : AllRoles()) {
+  for (access::Role role : access::AllRoles()) {
     token_ = AddToken("matrix-" + std::string(ToString(role)), std::string(ToString(role)));
     for (const api::RouteInfo& route : api::RouteTable()) {
       if (!route.authenticated) continue;
@@ -487,15 +481,15 @@ TEST_F(ApiTest, RoleEndpointMatrix) {
       }
     }
     // Creating a task also needs the task type's own permission.
-    for (const TaskTypeInfo& type : TaskTypes()) {
+    for (const tasks::TaskTypeInfo& type : tasks::TaskTypes()) {
       const std::string what = std::string(ToString(role)) + " creates " + std::string(type.name);
       HttpReply r = Post("/api/v1/devices/1/tasks", json{{"type", type.name}, {"args", json::object()}});
-      const Decision route = Check(role, "tasks.create", false);
-      const Decision own = Check(role, type.action, false);
-      if (!route.allowed() || own.kind == Decision::Kind::kDenied) {
+      const access::Decision route = Check(role, "tasks.create", false);
+      const access::Decision own = Check(role, type.action, false);
+      if (!route.allowed() || own.kind == access::Decision::Kind::kDenied) {
         ExpectError(r, 403, "forbidden");
         ++denied;
-      } else if (own.kind == Decision::Kind::kReasonRequired) {
+      } else if (own.kind == access::Decision::Kind::kReasonRequired) {
         ExpectError(r, 403, "reason_required");
         HttpReply with = Send(http::verb::post, "/api/v1/devices/1/tasks",
                               json{{"type", type.name}, {"args", json::object()}}.dump(), "application/json",
@@ -520,7 +514,7 @@ TEST_F(ApiTest, ReasonHeaderIsChecked) {
   };
   ExpectError(post({}), 403, "reason_required");
   ExpectError(post({{"X-Ruru-Reason", "   "}}), 403, "reason_required");  // blank is no reason
-  ExpectError(post({{"X-Ruru-Reason", std::string(kMaxReasonBytes + 1, 'r')}}), 400, "invalid_argument");
+  ExpectError(post({{"X-Ruru-Reason", std::string(access::kMaxReasonBytes + 1, 'r')}}), 400, "invalid_argument");
   ExpectError(post({{"X-Ruru-Reason", "a\tb"}}), 400, "invalid_argument");
   ExpectError(post({{"X-Ruru-Reason", "one"}, {"X-Ruru-Reason", "two"}}), 400, "invalid_argument");
   EXPECT_NE(post({{"X-Ruru-Reason", "ticket 4711"}}).status, 403);
@@ -534,11 +528,11 @@ TEST_F(ApiTest, TokensThroughTheApi) {
   HttpReply created = Post("/api/v1/tokens", json{{"name", "desk-1"}, {"role", "helpdesk"}});
   ASSERT_EQ(created.status, 201) << created.raw.body();
   const std::string desk = created.body["token"];
-  EXPECT_TRUE(IsWellFormedApiToken(desk));
+  EXPECT_TRUE(access::IsWellFormedApiToken(desk));
   EXPECT_EQ(created.body["role"], "helpdesk");
   EXPECT_EQ(created.body["state"], "active");
   EXPECT_EQ(created.body["expires_at"], api::FormatTime(kT0 + config_.api.token_default_lifetime));
-  EXPECT_EQ(created.body["prefix"], ApiTokenPrefix(desk));
+  EXPECT_EQ(created.body["prefix"], access::ApiTokenPrefix(desk));
   // Listed without its secret.
   HttpReply list = Get("/api/v1/tokens");
   ASSERT_EQ(list.status, 200);
@@ -574,8 +568,8 @@ TEST_F(ApiTest, TokensThroughTheApi) {
   ExpectError(Get("/api/v1/tokens"), 403, "forbidden");
   HttpReply roles = Get("/api/v1/roles");
   ASSERT_EQ(roles.status, 200);
-  EXPECT_EQ(roles.body["roles"].size(), AllRoles().size());
-  EXPECT_EQ(roles.body["permissions"].size(), Permissions().size());
+  EXPECT_EQ(roles.body["roles"].size(), access::AllRoles().size());
+  EXPECT_EQ(roles.body["permissions"].size(), access::Permissions().size());
 
   // Revoked by the admin: refused once the cache entry is older than the TTL.
   token_ = admin;
@@ -589,7 +583,7 @@ TEST_F(ApiTest, TokensThroughTheApi) {
 
 TEST(RateLimit, TokenBucketRefillsAndForgetsTheLeastRecentlyUsed) {
   TestClock clock(kT0);
-  api::TokenRateLimiter limiter(clock, 2, 3);  // 2 per second, 3 at once
+  access::TokenRateLimiter limiter(clock, 2, 3);  // 2 per second, 3 at once
   std::chrono::seconds retry{0};
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Allow(1, &retry)) << i;
   EXPECT_FALSE(limiter.Allow(1, &retry));
@@ -602,12 +596,13 @@ TEST(RateLimit, TokenBucketRefillsAndForgetsTheLeastRecentlyUsed) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Allow(1, &retry)) << i;
   EXPECT_FALSE(limiter.Allow(1, &retry));
 
-  api::TokenRateLimiter off(clock, 0, 0);
+  access::TokenRateLimiter off(clock, 0, 0);
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(off.Allow(1, &retry));
 
-  api::TokenRateLimiter many(clock, 1, 1);
-  for (int64_t id = 0; id < static_cast<int64_t>(api::TokenRateLimiter::kMaxTokens) + 10; ++id) many.Allow(id, &retry);
-  EXPECT_EQ(many.Size(), api::TokenRateLimiter::kMaxTokens);
+  access::TokenRateLimiter many(clock, 1, 1);
+  for (int64_t id = 0; id < static_cast<int64_t>(access::TokenRateLimiter::kMaxTokens) + 10; ++id)
+    many.Allow(id, &retry);
+  EXPECT_EQ(many.Size(), access::TokenRateLimiter::kMaxTokens);
   EXPECT_TRUE(many.Allow(0, &retry));  // forgotten (least recently used): a full bucket again
 }
 
@@ -1171,7 +1166,7 @@ TEST_F(ApiTest, CreateTaskIs201WithLocation) {
   EXPECT_EQ(r.body["created_by"], "ops");
   EXPECT_EQ(service_.kicks, 0);
   EXPECT_EQ(service_.waits, 0);
-  const TaskRequest& req = inv_.task_requests.back();
+  const tasks::TaskRequest& req = inv_.task_requests.back();
   EXPECT_EQ(req.device_id, 1);
   EXPECT_EQ(req.created_by, "ops");
   EXPECT_FALSE(req.expires_in.has_value());
@@ -1201,7 +1196,7 @@ TEST_F(ApiTest, TaskObjectShapeAndPasswordRedaction) {
   EXPECT_TRUE(t["phase"].is_null());
   EXPECT_TRUE(t["fault"].is_null());
   EXPECT_TRUE(t["result"].is_null());
-  const TaskRequest& req = inv_.task_requests.back();
+  const tasks::TaskRequest& req = inv_.task_requests.back();
   EXPECT_EQ(req.args["password"], "hunter2");  // the service gets the real value
   EXPECT_EQ(req.expires_in, std::optional<std::chrono::seconds>(600));
   EXPECT_EQ(req.max_attempts, std::optional<int>(5));
@@ -1424,7 +1419,7 @@ std::string Lower(std::string s) {
 }
 
 TEST(OpenApi, EmbeddedDocumentIsTheSourceFileAndValid) {
-  std::ifstream in(std::string(RURU_SOURCE_DIR) + "/acs/server/api/openapi.json", std::ios::binary);
+  std::ifstream in(std::string(RURU_SOURCE_DIR) + "/acs/api/openapi.json", std::ios::binary);
   ASSERT_TRUE(in.good());
   std::stringstream file;
   file << in.rdbuf();
@@ -1469,9 +1464,9 @@ TEST(OpenApi, RouteTableAndDocumentAgree) {
     // The permission it needs and the roles that have it: what permissions.h says.
     EXPECT_EQ(op.value("x-ruru-action", ""), r.action) << method << " " << r.path;
     std::vector<std::string> roles;
-    const Permission* permission = FindPermission(r.action);
+    const access::Permission* permission = access::FindPermission(r.action);
     ASSERT_NE(permission, nullptr) << r.action;
-    for (Role role : AllRoles()) {
+    for (access::Role role : access::AllRoles()) {
       if (permission->allowed.Contains(role)) roles.emplace_back(ToString(role));
     }
     EXPECT_EQ(op.value("x-ruru-roles", json::array()), json(roles)) << method << " " << r.path;

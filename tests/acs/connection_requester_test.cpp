@@ -2,7 +2,7 @@
 // against real HTTP servers on 127.0.0.1 (Digest and Basic, refused and silent ports, 503, a
 // redirect, a huge body, the concurrency bound, the queue bound, Stop). No assertion depends on
 // timing: waits are for events, with a generous deadline that only turns a hang into a failure.
-#include "acs/server/connection_requester.h"
+#include "acs/connreq/connection_requester.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -18,13 +18,13 @@
 #include <thread>
 #include <vector>
 
-#include "acs/server/config.h"
-#include "acs/server/metrics.h"
+#include "acs/config/config.h"
+#include "acs/metrics/metrics.h"
 #include "base/clock.h"
 #include "cwmp/http_auth.h"
 #include "tests/cpesim/test_http_server.h"
 
-namespace ruru::acs {
+namespace ruru::acs::connreq {
 namespace {
 
 using namespace std::chrono_literals;
@@ -41,8 +41,8 @@ std::vector<IpNetwork> Nets(std::string_view text) {
   return r.ok() ? *r : std::vector<IpNetwork>{};
 }
 
-std::vector<IpNetwork> DefaultAllowed() { return Nets(ConnectionRequestConfig{}.allowed_networks); }
-std::vector<IpNetwork> DefaultDenied() { return Nets(ConnectionRequestConfig{}.denied_networks); }
+std::vector<IpNetwork> DefaultAllowed() { return Nets(config::ConnectionRequestConfig{}.allowed_networks); }
+std::vector<IpNetwork> DefaultDenied() { return Nets(config::ConnectionRequestConfig{}.denied_networks); }
 
 bool Contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 
@@ -306,55 +306,55 @@ TEST(ValidateUrl, CapsTheUrlAndTheEcho) {
 
 TEST(UsesBasicAuth, MatchesExactlyWithWildcardProductClass) {
   const std::string models = " 00D09E : HG8245 , A0B1C2:* ";
-  EXPECT_TRUE(UsesBasicAuth(models, "00D09E", "HG8245"));
-  EXPECT_FALSE(UsesBasicAuth(models, "00D09E", "HG8245H"));
-  EXPECT_FALSE(UsesBasicAuth(models, "00d09e", "HG8245"));  // exact: case matters
-  EXPECT_FALSE(UsesBasicAuth(models, "00D09E", "hg8245"));
-  EXPECT_TRUE(UsesBasicAuth(models, "A0B1C2", "anything"));
-  EXPECT_TRUE(UsesBasicAuth(models, "A0B1C2", ""));
-  EXPECT_FALSE(UsesBasicAuth(models, "A0B1C", "x"));
-  EXPECT_FALSE(UsesBasicAuth("", "00D09E", "HG8245"));
-  EXPECT_FALSE(UsesBasicAuth("00D09E", "00D09E", ""));  // malformed item never matches
-  EXPECT_FALSE(UsesBasicAuth(":*", "", "x"));           // neither does an empty OUI
-  EXPECT_TRUE(UsesBasicAuth("X:a:b", "X", "a:b"));      // the first ':' splits
+  EXPECT_TRUE(config::UsesBasicAuth(models, "00D09E", "HG8245"));
+  EXPECT_FALSE(config::UsesBasicAuth(models, "00D09E", "HG8245H"));
+  EXPECT_FALSE(config::UsesBasicAuth(models, "00d09e", "HG8245"));  // exact: case matters
+  EXPECT_FALSE(config::UsesBasicAuth(models, "00D09E", "hg8245"));
+  EXPECT_TRUE(config::UsesBasicAuth(models, "A0B1C2", "anything"));
+  EXPECT_TRUE(config::UsesBasicAuth(models, "A0B1C2", ""));
+  EXPECT_FALSE(config::UsesBasicAuth(models, "A0B1C", "x"));
+  EXPECT_FALSE(config::UsesBasicAuth("", "00D09E", "HG8245"));
+  EXPECT_FALSE(config::UsesBasicAuth("00D09E", "00D09E", ""));  // malformed item never matches
+  EXPECT_FALSE(config::UsesBasicAuth(":*", "", "x"));           // neither does an empty OUI
+  EXPECT_TRUE(config::UsesBasicAuth("X:a:b", "X", "a:b"));      // the first ':' splits
 }
 
 TEST(CheckBasicAuthModels, RefusesMalformedItems) {
-  EXPECT_TRUE(CheckBasicAuthModels("").ok());
-  EXPECT_TRUE(CheckBasicAuthModels("00D09E:HG8245, A0B1C2:*").ok());
+  EXPECT_TRUE(config::CheckBasicAuthModels("").ok());
+  EXPECT_TRUE(config::CheckBasicAuthModels("00D09E:HG8245, A0B1C2:*").ok());
   for (const char* bad : {"00D09E", "00D09E:", ":HG8245", "00D09E:HG8245,junk", " : "}) {
-    auto s = CheckBasicAuthModels(bad);
+    auto s = config::CheckBasicAuthModels(bad);
     EXPECT_FALSE(s.ok()) << bad;
   }
-  auto s = CheckBasicAuthModels("00D09E:HG8245,junk");
+  auto s = config::CheckBasicAuthModels("00D09E:HG8245,junk");
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(Contains(s.error().message, "junk")) << s.error().message;
 }
 
 TEST(ConfigValidate, ConnectionRequestListsAreChecked) {
-  Config c;
+  config::Config c;
   c.database.dsn = "host=/tmp";
   c.credentials.rotate_on_bootstrap = false;
-  ASSERT_TRUE(Validate(c).ok()) << Validate(c).error().message;
-  Config bad = c;
+  ASSERT_TRUE(config::Validate(c).ok()) << config::Validate(c).error().message;
+  config::Config bad = c;
   bad.connection_request.allowed_networks = "0.0.0.0/0,nonsense";
-  auto s = Validate(bad);
+  auto s = config::Validate(bad);
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(Contains(s.error().message, "connection_request.allowed_networks")) << s.error().message;
   bad = c;
   bad.connection_request.denied_networks = "10.0.0.0/40";
-  s = Validate(bad);
+  s = config::Validate(bad);
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(Contains(s.error().message, "connection_request.denied_networks")) << s.error().message;
   bad = c;
   bad.connection_request.basic_auth_models = "00D09E";
-  s = Validate(bad);
+  s = config::Validate(bad);
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(Contains(s.error().message, "connection_request.basic_auth_models")) << s.error().message;
 }
 
 TEST(ConnectionRequesterStart, RefusesBadNetworkLists) {
-  ConnectionRequestConfig c;
+  config::ConnectionRequestConfig c;
   c.denied_networks = "10.0.0.0/8,bogus";
   auto r = ConnectionRequester::Start(c, nullptr);
   ASSERT_FALSE(r.ok());
@@ -405,8 +405,8 @@ class Results {
   size_t done_ = 0;
 };
 
-ConnectionRequestConfig LoopbackConfig() {
-  ConnectionRequestConfig c;
+config::ConnectionRequestConfig LoopbackConfig() {
+  config::ConnectionRequestConfig c;
   c.allowed_networks = "127.0.0.0/8";
   c.denied_networks = "";
   c.timeout = 20s;
@@ -414,8 +414,8 @@ ConnectionRequestConfig LoopbackConfig() {
   return c;
 }
 
-std::unique_ptr<ConnectionRequester> StartRequester(const ConnectionRequestConfig& c,
-                                                    MetricsRegistry* metrics = nullptr) {
+std::unique_ptr<ConnectionRequester> StartRequester(const config::ConnectionRequestConfig& c,
+                                                    metrics::MetricsRegistry* metrics = nullptr) {
   auto r = ConnectionRequester::Start(c, metrics);
   EXPECT_TRUE(r.ok()) << r.error().message;
   return r.ok() ? std::move(*r) : nullptr;
@@ -452,7 +452,7 @@ class DigestCpe {
 
 TEST(ConnectionRequester, DigestSuccess) {
   DigestCpe cpe;
-  MetricsRegistry metrics;
+  metrics::MetricsRegistry metrics;
   auto requester = StartRequester(LoopbackConfig(), &metrics);
   ASSERT_TRUE(requester);
   Results results;
@@ -800,7 +800,7 @@ TEST(ConnectionRequester, FullQueueIsBusyAtOnce) {
   auto config = LoopbackConfig();
   config.max_concurrent = 1;
   config.max_queue = 1;
-  MetricsRegistry metrics;
+  metrics::MetricsRegistry metrics;
   auto requester = StartRequester(config, &metrics);
   ASSERT_TRUE(requester);
   Results results;
@@ -844,8 +844,8 @@ TEST(ConnectionRequester, StopCompletesEveryRequestOnce) {
 
 TEST(ConnectionRequester, RefusedUrlIsAnsweredAtOnceAndNothingConnects) {
   DigestCpe cpe;
-  MetricsRegistry metrics;
-  auto requester = StartRequester(ConnectionRequestConfig{}, &metrics);  // the default lists deny loopback
+  metrics::MetricsRegistry metrics;
+  auto requester = StartRequester(config::ConnectionRequestConfig{}, &metrics);  // the default lists deny loopback
   ASSERT_TRUE(requester);
   Results results;
   requester->Send(Target(cpe.server().Url("/")), results.Callback());
@@ -877,8 +877,8 @@ TEST(ConnectionRequester, HostNameIsResolvedCheckedAndPinned) {
   EXPECT_EQ(requests[0].Header("Host"), "localhost:" + port);  // the name stays in the request
 
   // The same name under the default lists: refused after resolution (from the requester's thread).
-  config.allowed_networks = ConnectionRequestConfig{}.allowed_networks;
-  config.denied_networks = ConnectionRequestConfig{}.denied_networks;
+  config.allowed_networks = config::ConnectionRequestConfig{}.allowed_networks;
+  config.denied_networks = config::ConnectionRequestConfig{}.denied_networks;
   auto strict = StartRequester(config);
   ASSERT_TRUE(strict);
   const size_t before = cpe.server().connections();
@@ -909,4 +909,4 @@ TEST(ConnectionRequester, CallbackMaySendAgain) {
 }
 
 }  // namespace
-}  // namespace ruru::acs
+}  // namespace ruru::acs::connreq

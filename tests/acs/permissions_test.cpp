@@ -1,7 +1,7 @@
-// The permission table (acs/server/permissions.h): complete for every API route and task type, and
+// The permission table (acs/access/permissions.h): complete for every API route and task type, and
 // the rules the issue states (helpdesk may read, refresh and reboot, not factory-reset without a
 // reason, push firmware or change configuration; readonly changes nothing).
-#include "acs/server/permissions.h"
+#include "acs/access/permissions.h"
 
 #include <gtest/gtest.h>
 
@@ -10,10 +10,11 @@
 #include <sstream>
 #include <string>
 
-#include "acs/server/api/rest_api.h"
-#include "acs/server/task_types.h"
+#include "acs/api/rest_api.h"
+#include "acs/tasks/task_types.h"
+#include "tests/support/test_paths.h"
 
-namespace ruru::acs {
+namespace ruru::acs::access {
 namespace {
 
 bool Allowed(Role role, std::string_view action, bool reason = false) {
@@ -54,7 +55,7 @@ TEST(Permissions, EveryRouteAndTaskTypeNamesAnActionOfTheTable) {
   for (const api::RouteInfo& route : api::RouteTable()) {
     EXPECT_NE(FindPermission(route.action), nullptr) << route.method << " " << route.path << ": " << route.action;
   }
-  for (const TaskTypeInfo& type : TaskTypes()) {
+  for (const tasks::TaskTypeInfo& type : tasks::TaskTypes()) {
     const Permission* p = FindPermission(type.action);
     ASSERT_NE(p, nullptr) << type.name << ": " << type.action;
     EXPECT_TRUE(p->changes_state) << type.name;
@@ -74,7 +75,7 @@ TEST(Permissions, ReadonlyChangesNothing) {
 }
 
 TEST(Permissions, HelpdeskReadsRefreshesAndRebootsOnly) {
-  const auto type_action = [](std::string_view type) { return FindTaskType(type)->action; };
+  const auto type_action = [](std::string_view type) { return tasks::FindTaskType(type)->action; };
   EXPECT_TRUE(Allowed(Role::kHelpdesk, "devices.read"));
   EXPECT_TRUE(Allowed(Role::kHelpdesk, type_action("refresh")));
   EXPECT_TRUE(Allowed(Role::kHelpdesk, type_action("get_parameter_values")));
@@ -124,4 +125,4 @@ TEST(Permissions, UnknownActionIsRefusedForEveryone) {
 }
 
 }  // namespace
-}  // namespace ruru::acs
+}  // namespace ruru::acs::access

@@ -1,16 +1,16 @@
-// Unit tests of acs/server's pure parts: configuration, metrics, secret box, Inform mapping and
+// Unit tests of acs/ modules' pure parts: configuration, metrics, secret box, Inform mapping and
 // the CPE authentication decision.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 
-#include "acs/server/config.h"
-#include "acs/server/cpe_auth.h"
-#include "acs/server/inform_mapping.h"
-#include "acs/server/metrics.h"
-#include "acs/server/secret_box.h"
-#include "acs/server/tls.h"
+#include "acs/access/secret_box.h"
+#include "acs/config/config.h"
+#include "acs/endpoint/cpe_auth.h"
+#include "acs/endpoint/inform_mapping.h"
+#include "acs/metrics/metrics.h"
+#include "acs/net/tls.h"
 #include "base/clock.h"
 #include "cwmp/http_auth.h"
 
@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 // ---- configuration ---------------------------------------------------------------------------
 
 TEST(Config, DefaultsNeedADsn) {
-  auto c = LoadConfig("", {}, {});
+  auto c = config::LoadConfig("", {}, {});
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("database.dsn"), std::string::npos) << c.error().message;
 }
@@ -34,8 +34,8 @@ TEST(Config, PrecedenceFlagOverEnvOverFile) {
     out << "# comment\n[database]\ndsn = host=/tmp dbname=a\n[cwmp]\nlisten = 127.0.0.1:1000\nmax_sessions = 7\n"
         << "[credentials]\nrotate_on_bootstrap = false\n";
   }
-  auto c = LoadConfig(path, {{"RURU_CWMP_LISTEN", "127.0.0.1:2000"}, {"RURU_CWMP_MAX_SESSIONS", "9"}},
-                      {"cwmp.listen=127.0.0.1:3000"});
+  auto c = config::LoadConfig(path, {{"RURU_CWMP_LISTEN", "127.0.0.1:2000"}, {"RURU_CWMP_MAX_SESSIONS", "9"}},
+                              {"cwmp.listen=127.0.0.1:3000"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->cwmp.listen, "127.0.0.1:3000");  // flag
   EXPECT_EQ(c->cwmp.max_sessions, 9u);          // env over file
@@ -45,13 +45,14 @@ TEST(Config, PrecedenceFlagOverEnvOverFile) {
 }
 
 TEST(Config, TypedValuesAndErrorsNameTheKey) {
-  Config base;
-  auto c = ParseConfigText("[cwmp]\nread_timeout = 250ms\nidle_timeout = 2m\nauth = both\nonboarding = open\n", "t");
+  config::Config base;
+  auto c =
+      config::ParseConfigText("[cwmp]\nread_timeout = 250ms\nidle_timeout = 2m\nauth = both\nonboarding = open\n", "t");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->cwmp.read_timeout, 0s);  // 250 ms truncates to whole seconds for a seconds field
   EXPECT_EQ(c->cwmp.idle_timeout, 120s);
-  EXPECT_EQ(c->cwmp.auth, AuthOffer::kBoth);
-  EXPECT_EQ(c->cwmp.onboarding, Onboarding::kOpen);
+  EXPECT_EQ(c->cwmp.auth, config::AuthOffer::kBoth);
+  EXPECT_EQ(c->cwmp.onboarding, config::Onboarding::kOpen);
 
   for (const auto& [text, expect] : std::vector<std::pair<std::string, std::string>>{
            {"[cwmp]\nmax_sessions = lots\n", "t:2: cwmp.max_sessions"},
@@ -61,117 +62,120 @@ TEST(Config, TypedValuesAndErrorsNameTheKey) {
            {"[cwmp\n", "bad section"},
            {"[cwmp]\nidle_timeout = 5 parsecs\n", "duration"},
            {"[cwmp]\nallow_basic = maybe\n", "boolean"}}) {
-    auto bad = ParseConfigText(text, "t");
+    auto bad = config::ParseConfigText(text, "t");
     ASSERT_FALSE(bad.ok()) << text;
     EXPECT_NE(bad.error().message.find(expect), std::string::npos) << bad.error().message;
   }
 }
 
 TEST(Config, ValidateCrossFieldRules) {
-  Config c;
+  config::Config c;
   c.database.dsn = "x";
   c.credentials.key_file = "/k";
-  EXPECT_TRUE(Validate(c).ok());
+  EXPECT_TRUE(config::Validate(c).ok());
   c.cwmp.listen = "nonsense";
-  EXPECT_FALSE(Validate(c).ok());
+  EXPECT_FALSE(config::Validate(c).ok());
   c.cwmp.listen = "[::1]:7547";
-  EXPECT_TRUE(Validate(c).ok());
+  EXPECT_TRUE(config::Validate(c).ok());
   c.credentials.key_file.clear();
-  EXPECT_FALSE(Validate(c).ok());  // rotation needs a key
+  EXPECT_FALSE(config::Validate(c).ok());  // rotation needs a key
   c.credentials.rotate_on_bootstrap = false;
-  EXPECT_TRUE(Validate(c).ok());
-  c.cwmp.unknown_devices = UnknownDevices::kRegister;  // shared onboarding without a username
-  EXPECT_FALSE(Validate(c).ok());
-  c.cwmp.onboarding = Onboarding::kOpen;
-  EXPECT_TRUE(Validate(c).ok());
+  EXPECT_TRUE(config::Validate(c).ok());
+  c.cwmp.unknown_devices = config::UnknownDevices::kRegister;  // shared onboarding without a username
+  EXPECT_FALSE(config::Validate(c).ok());
+  c.cwmp.onboarding = config::Onboarding::kOpen;
+  EXPECT_TRUE(config::Validate(c).ok());
   c.log.level = "loud";
-  EXPECT_FALSE(Validate(c).ok());
+  EXPECT_FALSE(config::Validate(c).ok());
 }
 
 TEST(Config, TlsSettingsGoTogether) {
-  Config c;
+  config::Config c;
   c.database.dsn = "x";
   c.credentials.key_file = "/k";
   c.cwmp.tls_cert_file = "/c.pem";
-  EXPECT_NE(Validate(c).error().message.find("cwmp.tls_cert_file and cwmp.tls_key_file go together"), std::string::npos);
+  EXPECT_NE(config::Validate(c).error().message.find("cwmp.tls_cert_file and cwmp.tls_key_file go together"),
+            std::string::npos);
   c.cwmp.tls_key_file = "/k.pem";
-  EXPECT_TRUE(Validate(c).ok());
-  c.cwmp.tls_client_certs = ClientCerts::kRequired;
-  EXPECT_NE(Validate(c).error().message.find("tls_client_ca_file"), std::string::npos);
+  EXPECT_TRUE(config::Validate(c).ok());
+  c.cwmp.tls_client_certs = config::ClientCerts::kRequired;
+  EXPECT_NE(config::Validate(c).error().message.find("tls_client_ca_file"), std::string::npos);
   c.cwmp.tls_client_ca_file = "/ca.pem";
-  EXPECT_TRUE(Validate(c).ok());
+  EXPECT_TRUE(config::Validate(c).ok());
   c.cwmp.tls_client_crl_file = "/crl.pem";
-  EXPECT_TRUE(Validate(c).ok());
-  c.cwmp.tls_client_certs = ClientCerts::kOff;  // a CRL without client certificates means nothing
-  EXPECT_NE(Validate(c).error().message.find("cwmp.tls_client_crl_file needs"), std::string::npos);
+  EXPECT_TRUE(config::Validate(c).ok());
+  c.cwmp.tls_client_certs = config::ClientCerts::kOff;  // a CRL without client certificates means nothing
+  EXPECT_NE(config::Validate(c).error().message.find("cwmp.tls_client_crl_file needs"), std::string::npos);
   c.cwmp.tls_client_crl_file.clear();
   c.cwmp.tls_ticket_key_file = "/ticket.key";
-  EXPECT_TRUE(Validate(c).ok());
-  c.cwmp.tls_client_certs = ClientCerts::kRequired;
+  EXPECT_TRUE(config::Validate(c).ok());
+  c.cwmp.tls_client_certs = config::ClientCerts::kRequired;
   c.cwmp.tls_cert_file.clear();
   c.cwmp.tls_key_file.clear();
-  EXPECT_FALSE(Validate(c).ok());  // client certificates without HTTPS
-  c.cwmp.tls_client_certs = ClientCerts::kOff;
+  EXPECT_FALSE(config::Validate(c).ok());  // client certificates without HTTPS
+  c.cwmp.tls_client_certs = config::ClientCerts::kOff;
   c.admin.tls_key_file = "/k.pem";
-  EXPECT_FALSE(Validate(c).ok());
-  auto parsed = ParseConfigText("[cwmp]\ntls_client_certs = optional\ntls_min_version = 1.3\n", "t");
+  EXPECT_FALSE(config::Validate(c).ok());
+  auto parsed = config::ParseConfigText("[cwmp]\ntls_client_certs = optional\ntls_min_version = 1.3\n", "t");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-  EXPECT_EQ(parsed->cwmp.tls_client_certs, ClientCerts::kOptional);
+  EXPECT_EQ(parsed->cwmp.tls_client_certs, config::ClientCerts::kOptional);
   EXPECT_EQ(parsed->cwmp.tls_min_version, "1.3");
-  EXPECT_FALSE(ParseConfigText("[cwmp]\ntls_min_version = 1.1\n", "t").ok());
-  EXPECT_FALSE(ParseConfigText("[cwmp]\ntls_client_certs = sometimes\n", "t").ok());
+  EXPECT_FALSE(config::ParseConfigText("[cwmp]\ntls_min_version = 1.1\n", "t").ok());
+  EXPECT_FALSE(config::ParseConfigText("[cwmp]\ntls_client_certs = sometimes\n", "t").ok());
 }
 
 TEST(Tls, ACertificateNamesItsDeviceByCnOrSerialNumberAttributeExactly) {
   const db::DeviceKey key{"00D09E", "RR-5000", "S123"};
-  auto cert = [](std::string cn, std::string serial = "") { return PeerCertificate{std::move(cn), std::move(serial), ""}; };
-  EXPECT_TRUE(CertificateNamesDevice(cert("00D09E-S123"), key));
-  EXPECT_TRUE(CertificateNamesDevice(cert("00D09E-RR-5000-S123"), key));
-  EXPECT_TRUE(CertificateNamesDevice(cert("whatever", "00D09E-S123"), key));
-  EXPECT_FALSE(CertificateNamesDevice(cert("00D09E-S1234"), key));
-  EXPECT_FALSE(CertificateNamesDevice(cert("00d09e-S123"), key));  // case-sensitive
-  EXPECT_FALSE(CertificateNamesDevice(cert("S123"), key));         // a serial alone is not unique
-  EXPECT_FALSE(CertificateNamesDevice(cert(""), key));
-  EXPECT_FALSE(CertificateNamesDevice(cert("00D09E-S123"), db::DeviceKey{"00D09E", "RR-5000", ""}));
-  EXPECT_FALSE(CertificateNamesDevice(cert("00D09E--S123"), db::DeviceKey{"00D09E", "", "S123"}));
+  auto cert = [](std::string cn, std::string serial = "") {
+    return net::PeerCertificate{std::move(cn), std::move(serial), ""};
+  };
+  EXPECT_TRUE(net::CertificateNamesDevice(cert("00D09E-S123"), key));
+  EXPECT_TRUE(net::CertificateNamesDevice(cert("00D09E-RR-5000-S123"), key));
+  EXPECT_TRUE(net::CertificateNamesDevice(cert("whatever", "00D09E-S123"), key));
+  EXPECT_FALSE(net::CertificateNamesDevice(cert("00D09E-S1234"), key));
+  EXPECT_FALSE(net::CertificateNamesDevice(cert("00d09e-S123"), key));  // case-sensitive
+  EXPECT_FALSE(net::CertificateNamesDevice(cert("S123"), key));         // a serial alone is not unique
+  EXPECT_FALSE(net::CertificateNamesDevice(cert(""), key));
+  EXPECT_FALSE(net::CertificateNamesDevice(cert("00D09E-S123"), db::DeviceKey{"00D09E", "RR-5000", ""}));
+  EXPECT_FALSE(net::CertificateNamesDevice(cert("00D09E--S123"), db::DeviceKey{"00D09E", "", "S123"}));
 }
 
 TEST(Tls, LoadFailsClearlyOnMissingFiles) {
-  TlsSettings t;
+  net::TlsSettings t;
   t.cert_file = "/nonexistent/cert.pem";
   t.key_file = "/nonexistent/key.pem";
-  auto loaded = TlsServer::Load("cwmp", t);
+  auto loaded = net::TlsServer::Load("cwmp", t);
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.error().message.find("cwmp TLS: certificate /nonexistent/cert.pem"), std::string::npos)
       << loaded.error().message;
 }
 
 TEST(Config, HostPort) {
-  auto a = ParseHostPort("127.0.0.1:7547");
+  auto a = config::ParseHostPort("127.0.0.1:7547");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->host, "127.0.0.1");
   EXPECT_EQ(a->port, 7547);
-  auto b = ParseHostPort("[::1]:80");
+  auto b = config::ParseHostPort("[::1]:80");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->host, "::1");
-  EXPECT_FALSE(ParseHostPort("::1:80").ok());
-  EXPECT_FALSE(ParseHostPort("h:70000").ok());
-  EXPECT_FALSE(ParseHostPort(":80").ok());
+  EXPECT_FALSE(config::ParseHostPort("::1:80").ok());
+  EXPECT_FALSE(config::ParseHostPort("h:70000").ok());
+  EXPECT_FALSE(config::ParseHostPort(":80").ok());
 }
 
 TEST(Config, DumpHidesSecretsAndKeysAreDocumented) {
-  Config c;
+  config::Config c;
   c.database.dsn = "password=hunter2";
   c.cwmp.onboarding_password = "s3cret";
-  const std::string text = Dump(c);
+  const std::string text = config::Dump(c);
   EXPECT_EQ(text.find("hunter2"), std::string::npos);
   EXPECT_EQ(text.find("s3cret"), std::string::npos);
   EXPECT_NE(text.find("dsn = <set>"), std::string::npos);
   // Dump output parses back.
-  auto again = ParseConfigText(text, "dump");
+  auto again = config::ParseConfigText(text, "dump");
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->cwmp.max_sessions, c.cwmp.max_sessions);
-  for (const auto& k : ConfigKeys()) {
+  for (const auto& k : config::ConfigKeys()) {
     EXPECT_FALSE(k.help.empty()) << k.key;
     EXPECT_EQ(k.env.rfind("RURU_", 0), 0u);
   }
@@ -180,7 +184,7 @@ TEST(Config, DumpHidesSecretsAndKeysAreDocumented) {
 // ---- metrics ---------------------------------------------------------------------------------
 
 TEST(Metrics, RendersPrometheusText) {
-  MetricsRegistry m;
+  metrics::MetricsRegistry m;
   m.GetCounter("ruru_x_total", "xs", {{"outcome", "ok"}}).Inc(3);
   m.GetCounter("ruru_x_total", "xs", {{"outcome", "fail"}}).Inc();
   m.GetCounter("ruru_x_total", "xs", {{"outcome", "ok"}}).Inc();  // same series
@@ -208,10 +212,10 @@ TEST(Metrics, RendersPrometheusText) {
 // ---- secret box ------------------------------------------------------------------------------
 
 TEST(SecretBox, SealOpenRotateAndTamper) {
-  auto k1 = SecretBox::DecodeHexKey(std::string(64, 'a'));
-  auto k2 = SecretBox::DecodeHexKey(std::string(64, 'b'));
+  auto k1 = access::SecretBox::DecodeHexKey(std::string(64, 'a'));
+  auto k2 = access::SecretBox::DecodeHexKey(std::string(64, 'b'));
   ASSERT_TRUE(k1.ok() && k2.ok());
-  auto box1 = SecretBox::Create("k1", *k1);
+  auto box1 = access::SecretBox::Create("k1", *k1);
   ASSERT_TRUE(box1.ok());
   const auto sealed = box1->Seal("connreq-password", "cr:42");
   EXPECT_EQ(sealed.key_id, "k1");
@@ -229,22 +233,22 @@ TEST(SecretBox, SealOpenRotateAndTamper) {
   EXPECT_FALSE(box1->Open("k1", sealed.ciphertext.substr(0, 10), "cr:42").ok());
   EXPECT_FALSE(box1->Open("k9", sealed.ciphertext, "cr:42").ok());
   // Rotation: the new box seals with k2 and still opens k1's ciphertexts.
-  auto box2 = SecretBox::Create("k2", *k2, {{"k1", *k1}});
+  auto box2 = access::SecretBox::Create("k2", *k2, {{"k1", *k1}});
   ASSERT_TRUE(box2.ok());
   EXPECT_EQ(box2->Seal("x", "c").key_id, "k2");
   auto old = box2->Open("k1", sealed.ciphertext, "cr:42");
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(*old, "connreq-password");
-  EXPECT_FALSE(SecretBox::DecodeHexKey("abc").ok());
-  EXPECT_FALSE(SecretBox::DecodeHexKey(std::string(64, 'g')).ok());
+  EXPECT_FALSE(access::SecretBox::DecodeHexKey("abc").ok());
+  EXPECT_FALSE(access::SecretBox::DecodeHexKey(std::string(64, 'g')).ok());
 }
 
 TEST(SecretBox, RandomTokensAreDistinctAndUrlSafe) {
-  const std::string a = RandomToken(24), b = RandomToken(24);
+  const std::string a = access::RandomToken(24), b = access::RandomToken(24);
   EXPECT_EQ(a.size(), 32u);
   EXPECT_NE(a, b);
   for (char c : a) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') << a;
-  EXPECT_EQ(RandomHex(4).size(), 8u);
+  EXPECT_EQ(access::RandomHex(4).size(), 8u);
 }
 
 // ---- Inform mapping --------------------------------------------------------------------------
@@ -268,7 +272,7 @@ cwmp::Inform Tr181Inform() {
 
 TEST(InformMapping, Tr181SummaryFields) {
   const auto now = Clock::TimePoint(std::chrono::hours(500000));
-  db::InformWrite w = MapInform(Tr181Inform(), "::ffff:127.1.0.5", now);
+  db::InformWrite w = endpoint::MapInform(Tr181Inform(), "::ffff:127.1.0.5", now);
   EXPECT_EQ(w.key, (db::DeviceKey{"00D09E", "RR-181", "SN0001"}));
   EXPECT_EQ(w.manufacturer, "Ruru");
   EXPECT_EQ(w.data_model, "Device");
@@ -299,18 +303,18 @@ TEST(InformMapping, Tr098AndBadValuesLeftOut) {
        cwmp::ParameterValue::String("2001:db8::1")},
       {"InternetGatewayDevice.ManagementServer.PeriodicInformInterval", cwmp::ParameterValue::String("often")},
   };
-  db::InformWrite w = MapInform(in, "127.0.0.1", {});
+  db::InformWrite w = endpoint::MapInform(in, "127.0.0.1", {});
   EXPECT_EQ(w.data_model, "InternetGatewayDevice");
   EXPECT_EQ(w.software_version, "9");
   EXPECT_EQ(w.wan_ip, "2001:db8::1");
   EXPECT_FALSE(w.periodic_inform_interval.has_value());
   EXPECT_FALSE(w.hardware_version.has_value());
-  EXPECT_FALSE(DataModelRoot(cwmp::Inform{}).has_value());
-  EXPECT_TRUE(HasEvent(Tr181Inform(), "1 BOOT"));
-  EXPECT_FALSE(HasEvent(Tr181Inform(), "2 PERIODIC"));
-  EXPECT_TRUE(IsIpAddress("10.1.2.3"));
-  EXPECT_FALSE(IsIpAddress("10.1.2.300"));
-  EXPECT_EQ(NormalizePeerAddress("::1"), "::1");
+  EXPECT_FALSE(endpoint::DataModelRoot(cwmp::Inform{}).has_value());
+  EXPECT_TRUE(endpoint::HasEvent(Tr181Inform(), "1 BOOT"));
+  EXPECT_FALSE(endpoint::HasEvent(Tr181Inform(), "2 PERIODIC"));
+  EXPECT_TRUE(endpoint::IsIpAddress("10.1.2.3"));
+  EXPECT_FALSE(endpoint::IsIpAddress("10.1.2.300"));
+  EXPECT_EQ(endpoint::NormalizePeerAddress("::1"), "::1");
 }
 
 // ---- CPE authentication ----------------------------------------------------------------------
@@ -319,7 +323,7 @@ class CpeAuthTest : public ::testing::Test {
  protected:
   ManualClock clock_{Clock::TimePoint(std::chrono::hours(24 * 365 * 56))};
   cwmp::DigestServer digest_{"ruru", std::string(32, 'n'), clock_, 300s};
-  CwmpConfig config_;
+  config::CwmpConfig config_;
   const db::DeviceKey key_{"00D09E", "RR", "SN1"};
 
   db::CredentialVerifier Verifier(const std::string& user, const std::string& password) {
@@ -338,35 +342,35 @@ class CpeAuthTest : public ::testing::Test {
   cwmp::AuthorizationHeader BasicHeader(const std::string& user, const std::string& password) {
     return *cwmp::ParseAuthorization(cwmp::BasicAuthorization(user, password));
   }
-  AuthVerdict Verify(const cwmp::AuthorizationHeader& h, const std::optional<db::DeviceCredentials>& owner,
-                     const db::DeviceKey& key) {
-    return VerifyCredentials(config_, digest_, h, "POST", "/", owner, key);
+  endpoint::AuthVerdict Verify(const cwmp::AuthorizationHeader& h, const std::optional<db::DeviceCredentials>& owner,
+                               const db::DeviceKey& key) {
+    return endpoint::VerifyCredentials(config_, digest_, h, "POST", "/", owner, key);
   }
 };
 
 TEST_F(CpeAuthTest, OwnCredentialsActiveAndPending) {
   db::DeviceCredentials owner{7, key_, Verifier("dev-a", "pa"), Verifier("dev-b", "pb")};
   auto v = Verify(DigestHeader("dev-a", "pa"), owner, key_);
-  EXPECT_EQ(v.kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(v.via, AuthVia::kActive);
+  EXPECT_EQ(v.kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(v.via, endpoint::AuthVia::kActive);
   v = Verify(DigestHeader("dev-b", "pb", cwmp::DigestAlgorithm::kSha256), owner, key_);
-  EXPECT_EQ(v.kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(v.via, AuthVia::kPending);
+  EXPECT_EQ(v.kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(v.via, endpoint::AuthVia::kPending);
   v = Verify(BasicHeader("dev-a", "pa"), owner, key_);
-  EXPECT_EQ(v.kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(Verify(DigestHeader("dev-a", "wrong"), owner, key_).kind, AuthVerdict::Kind::kWrong);
-  EXPECT_EQ(Verify(BasicHeader("dev-a", "wrong"), owner, key_).kind, AuthVerdict::Kind::kWrong);
+  EXPECT_EQ(v.kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(Verify(DigestHeader("dev-a", "wrong"), owner, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
+  EXPECT_EQ(Verify(BasicHeader("dev-a", "wrong"), owner, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
   // The old password of a rotated username is just a wrong password.
-  EXPECT_EQ(Verify(DigestHeader("dev-b", "pa"), owner, key_).kind, AuthVerdict::Kind::kWrong);
+  EXPECT_EQ(Verify(DigestHeader("dev-b", "pa"), owner, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
   config_.allow_basic = false;
-  EXPECT_EQ(Verify(BasicHeader("dev-a", "pa"), owner, key_).kind, AuthVerdict::Kind::kWrong);
+  EXPECT_EQ(Verify(BasicHeader("dev-a", "pa"), owner, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
 }
 
 TEST_F(CpeAuthTest, OwnCredentialForAnotherDeviceIdIsRefused) {
   db::DeviceCredentials owner{7, key_, Verifier("dev-a", "pa"), std::nullopt};
   const db::DeviceKey other{"00D09E", "RR", "SN2"};
   auto v = Verify(DigestHeader("dev-a", "pa"), owner, other);
-  EXPECT_EQ(v.kind, AuthVerdict::Kind::kIdentityMismatch);
+  EXPECT_EQ(v.kind, endpoint::AuthVerdict::Kind::kIdentityMismatch);
   EXPECT_NE(v.reason.find("SN2"), std::string::npos) << v.reason;
 }
 
@@ -374,39 +378,58 @@ TEST_F(CpeAuthTest, StaleNonceIsReportedAsStale) {
   db::DeviceCredentials owner{7, key_, Verifier("dev-a", "pa"), std::nullopt};
   auto h = DigestHeader("dev-a", "pa");
   clock_.Advance(301s);
-  EXPECT_EQ(Verify(h, owner, key_).kind, AuthVerdict::Kind::kStale);
+  EXPECT_EQ(Verify(h, owner, key_).kind, endpoint::AuthVerdict::Kind::kStale);
 }
 
 TEST_F(CpeAuthTest, SharedOnboardingCredential) {
-  config_.onboarding = Onboarding::kShared;
+  config_.onboarding = config::Onboarding::kShared;
   config_.onboarding_username = "shared";
   config_.onboarding_password = "";  // genieacs-sim: one username, empty password
   auto v = Verify(BasicHeader("shared", ""), std::nullopt, key_);
-  EXPECT_EQ(v.kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(v.via, AuthVia::kOnboarding);
-  EXPECT_EQ(Verify(DigestHeader("shared", ""), std::nullopt, key_).kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(Verify(BasicHeader("shared", "x"), std::nullopt, key_).kind, AuthVerdict::Kind::kWrong);
-  EXPECT_EQ(Verify(BasicHeader("someone", ""), std::nullopt, key_).kind, AuthVerdict::Kind::kWrong);
-  config_.onboarding = Onboarding::kOff;
-  EXPECT_EQ(Verify(BasicHeader("shared", ""), std::nullopt, key_).kind, AuthVerdict::Kind::kWrong);
-  config_.onboarding = Onboarding::kOpen;
-  EXPECT_EQ(Verify(BasicHeader("anyone", "anything"), std::nullopt, key_).kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(Verify(DigestHeader("anyone", "anything"), std::nullopt, key_).kind, AuthVerdict::Kind::kOk);
+  EXPECT_EQ(v.kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(v.via, endpoint::AuthVia::kOnboarding);
+  EXPECT_EQ(Verify(DigestHeader("shared", ""), std::nullopt, key_).kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(Verify(BasicHeader("shared", "x"), std::nullopt, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
+  EXPECT_EQ(Verify(BasicHeader("someone", ""), std::nullopt, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
+  config_.onboarding = config::Onboarding::kOff;
+  EXPECT_EQ(Verify(BasicHeader("shared", ""), std::nullopt, key_).kind, endpoint::AuthVerdict::Kind::kWrong);
+  config_.onboarding = config::Onboarding::kOpen;
+  EXPECT_EQ(Verify(BasicHeader("anyone", "anything"), std::nullopt, key_).kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(Verify(DigestHeader("anyone", "anything"), std::nullopt, key_).kind, endpoint::AuthVerdict::Kind::kOk);
 }
 
 TEST_F(CpeAuthTest, OnboardingOnlyForNewDevicesDevicesWithoutCredentialsOrBootstrap) {
-  config_.unknown_devices = UnknownDevices::kRegister;
-  EXPECT_EQ(AdmitOnboarding(config_, std::nullopt, false).kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(AdmitOnboarding(config_, DeviceAuthState{1, false, false}, false).kind, AuthVerdict::Kind::kOk);
-  EXPECT_EQ(AdmitOnboarding(config_, DeviceAuthState{1, true, false}, false).kind,
-            AuthVerdict::Kind::kOnboardingRefused);
-  EXPECT_EQ(AdmitOnboarding(config_, DeviceAuthState{1, true, false}, true).kind, AuthVerdict::Kind::kOk);
-  config_.unknown_devices = UnknownDevices::kReject;
-  EXPECT_EQ(AdmitOnboarding(config_, std::nullopt, false).kind, AuthVerdict::Kind::kUnknownRefused);
+  config_.unknown_devices = config::UnknownDevices::kRegister;
+  EXPECT_EQ(endpoint::AdmitOnboarding(config_, std::nullopt, false).kind, endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(endpoint::AdmitOnboarding(config_, endpoint::DeviceAuthState{1, false, false}, false).kind,
+            endpoint::AuthVerdict::Kind::kOk);
+  EXPECT_EQ(endpoint::AdmitOnboarding(config_, endpoint::DeviceAuthState{1, true, false}, false).kind,
+            endpoint::AuthVerdict::Kind::kOnboardingRefused);
+  EXPECT_EQ(endpoint::AdmitOnboarding(config_, endpoint::DeviceAuthState{1, true, false}, true).kind,
+            endpoint::AuthVerdict::Kind::kOk);
+  config_.unknown_devices = config::UnknownDevices::kReject;
+  EXPECT_EQ(endpoint::AdmitOnboarding(config_, std::nullopt, false).kind, endpoint::AuthVerdict::Kind::kUnknownRefused);
+}
+
+TEST(CredentialCache, EntriesExpireAfterTheTtlInTheClocksTime) {
+  ManualClock clock;
+  endpoint::CredentialCache cache(clock, std::chrono::milliseconds(50), 16);
+  cache.PutOwner("u", std::nullopt);
+  cache.PutState({"a", "b", "c"}, endpoint::DeviceAuthState{5, true, false});
+  clock.Advance(std::chrono::milliseconds(49));
+  EXPECT_TRUE(cache.FindOwner("u").has_value());
+  EXPECT_TRUE(cache.FindState({"a", "b", "c"}).has_value());
+  clock.Advance(std::chrono::milliseconds(1));
+  EXPECT_FALSE(cache.FindOwner("u").has_value());
+  EXPECT_FALSE(cache.FindState({"a", "b", "c"}).has_value());
+  cache.PutOwner("u", std::nullopt);  // a new entry gets a new TTL
+  clock.Advance(std::chrono::milliseconds(30));
+  EXPECT_TRUE(cache.FindOwner("u").has_value());
 }
 
 TEST(CredentialCache, NegativeEntriesEraseAndLruBound) {
-  CredentialCache cache(std::chrono::milliseconds(50), 16);
+  ManualClock clock;
+  endpoint::CredentialCache cache(clock, std::chrono::milliseconds(50), 16);
   EXPECT_FALSE(cache.FindOwner("u").has_value());
   cache.PutOwner("u", std::nullopt);  // "no such username" is cached too
   auto hit = cache.FindOwner("u");
@@ -414,7 +437,7 @@ TEST(CredentialCache, NegativeEntriesEraseAndLruBound) {
   EXPECT_FALSE(hit->has_value());
   cache.EraseOwner("u");
   EXPECT_FALSE(cache.FindOwner("u").has_value());
-  cache.PutState({"a", "b", "c"}, DeviceAuthState{5, true, false});
+  cache.PutState({"a", "b", "c"}, endpoint::DeviceAuthState{5, true, false});
   ASSERT_TRUE(cache.FindState({"a", "b", "c"}).has_value());
   EXPECT_FALSE(cache.FindState({"a", "b", "d"}).has_value());
   for (int i = 0; i < 100; ++i) cache.PutOwner("user" + std::to_string(i), std::nullopt);

@@ -1,18 +1,18 @@
-// Secrets in task arguments (acs/server/task_secrets.h): what is sealed, that it opens only with
+// Secrets in task arguments (acs/tasks/task_secrets.h): what is sealed, that it opens only with
 // the key and for the device it was sealed for, and that a runner gets the plain values.
-#include "acs/server/task_secrets.h"
+#include "acs/tasks/task_secrets.h"
 
 #include <gtest/gtest.h>
 
-#include "acs/server/task_types.h"
+#include "acs/tasks/task_types.h"
 
-namespace ruru::acs {
+namespace ruru::acs::tasks {
 namespace {
 
 using nlohmann::json;
 
-SecretBox Box(const std::string& id, char fill, std::map<std::string, std::string> old = {}) {
-  auto box = SecretBox::Create(id, std::string(32, fill), std::move(old));
+access::SecretBox Box(const std::string& id, char fill, std::map<std::string, std::string> old = {}) {
+  auto box = access::SecretBox::Create(id, std::string(32, fill), std::move(old));
   EXPECT_TRUE(box.ok());
   return std::move(*box);
 }
@@ -39,7 +39,7 @@ TEST(TaskSecrets, SecretNamesFollowTheAuditRule) {
 }
 
 TEST(TaskSecrets, SealsPasswordsAndSecretParameterValuesOnly) {
-  const SecretBox box = Box("k1", 'a');
+  const access::SecretBox box = Box("k1", 'a');
   const json sealed = SealTaskSecrets(kDownload, box, 3);
   EXPECT_TRUE(IsSealedSecret(sealed["password"]));
   EXPECT_EQ(sealed["password"]["$sealed"]["key_id"], "k1");
@@ -68,7 +68,7 @@ TEST(TaskSecrets, SealsPasswordsAndSecretParameterValuesOnly) {
 }
 
 TEST(TaskSecrets, OpensWithTheKeyForTheSameDeviceOnly) {
-  const SecretBox k1 = Box("k1", 'a');
+  const access::SecretBox k1 = Box("k1", 'a');
   const json sealed_dl = SealTaskSecrets(kDownload, k1, 3);
   const json sealed_spv = SealTaskSecrets(kSpv, k1, 3);
   auto dl = OpenTaskSecrets(sealed_dl, k1, 3);
@@ -93,14 +93,14 @@ TEST(TaskSecrets, OpensWithTheKeyForTheSameDeviceOnly) {
   EXPECT_FALSE(OpenTaskSecrets(tampered, k1, 3).ok());
 
   // After a key rotation the old key, kept as an old key, still opens what it sealed.
-  const SecretBox k2 = Box("k2", 'b', {{"k1", std::string(32, 'a')}});
+  const access::SecretBox k2 = Box("k2", 'b', {{"k1", std::string(32, 'a')}});
   auto rotated = OpenTaskSecrets(sealed_dl, k2, 3);
   ASSERT_TRUE(rotated.ok());
   EXPECT_EQ(*rotated, kDownload);
 }
 
 TEST(TaskSecrets, TheRunnerSendsThePlainValues) {
-  const SecretBox box = Box("k1", 'a');
+  const access::SecretBox box = Box("k1", 'a');
   db::Task t;
   t.id = 9;
   t.device_id = 3;
@@ -129,4 +129,4 @@ TEST(TaskSecrets, TheRunnerSendsThePlainValues) {
 }
 
 }  // namespace
-}  // namespace ruru::acs
+}  // namespace ruru::acs::tasks

@@ -1,10 +1,10 @@
-// The task catalogue and its rules (acs/server/task_types.h): argument checks, what each runner
+// The task catalogue and its rules (acs/tasks/task_types.h): argument checks, what each runner
 // sends and makes of the answers, and how an interrupted task is settled from the next Inform.
-#include "acs/server/task_types.h"
+#include "acs/tasks/task_types.h"
 
 #include <gtest/gtest.h>
 
-namespace ruru::acs {
+namespace ruru::acs::tasks {
 namespace {
 
 using nlohmann::json;
@@ -461,4 +461,4 @@ TEST(TaskReconcile, HarmlessRequestsAreSentAgain) {
 }
 
 }  // namespace
-}  // namespace ruru::acs
+}  // namespace ruru::acs::tasks

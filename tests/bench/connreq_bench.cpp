@@ -25,13 +25,13 @@
 #include <string>
 #include <vector>
 
-#include "acs/server/connection_requester.h"
+#include "acs/connreq/connection_requester.h"
 
 namespace {
 
-using ruru::acs::ConnectionRequester;
-using ruru::acs::ConnectionRequestResult;
-using ruru::acs::ConnectionRequestTarget;
+using ruru::acs::connreq::ConnectionRequester;
+using ruru::acs::connreq::ConnectionRequestResult;
+using ruru::acs::connreq::ConnectionRequestTarget;
 using SteadyClock = std::chrono::steady_clock;
 
 struct Options {
@@ -136,7 +136,7 @@ class Run {
     {
       std::lock_guard lock(mu_);
       latencies_us_.push_back(us);
-      ++outcomes_[std::string(ruru::acs::ToString(r.outcome))];
+      ++outcomes_[std::string(ruru::acs::connreq::ToString(r.outcome))];
       if (r.outcome != ConnectionRequestResult::Outcome::kOk && first_failure_.empty()) {
         first_failure_ = r.detail.substr(0, 200);
         std::replace(first_failure_.begin(), first_failure_.end(), '"', '\'');
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);  // the requester logs every failure at info
-  ruru::acs::ConnectionRequestConfig config;
+  ruru::acs::config::ConnectionRequestConfig config;
   config.allowed_networks = "127.0.0.0/8";
   config.denied_networks = "";
   config.max_concurrent = o.max_concurrent;

@@ -17,7 +17,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "acs/server/tls.h"
+#include "acs/net/tls.h"
 #include "tests/support/tls_cert.h"
 
 namespace {
@@ -27,10 +27,10 @@ using Clock = std::chrono::steady_clock;
 
 struct Setup {
   explicit Setup(TestCa::KeyType type) : ca("ruru-bench-ca", type), leaf(ca.IssueServer("bench", type)) {
-    ruru::acs::TlsSettings t;
+    ruru::acs::net::TlsSettings t;
     t.cert_file = leaf.cert.string();
     t.key_file = leaf.key.string();
-    auto loaded = ruru::acs::TlsServer::Load("bench", t);
+    auto loaded = ruru::acs::net::TlsServer::Load("bench", t);
     if (!loaded) {
       std::fprintf(stderr, "tls_bench: %s\n", loaded.error().message.c_str());
       std::abort();
@@ -43,7 +43,7 @@ struct Setup {
   ~Setup() { SSL_CTX_free(client); }
   TestCa ca;
   TestCa::Leaf leaf;
-  std::unique_ptr<ruru::acs::TlsServer> server;
+  std::unique_ptr<ruru::acs::net::TlsServer> server;
   SSL_CTX* client = nullptr;
 };
 

@@ -17,14 +17,10 @@ using namespace std::chrono_literals;
 using tcp = asio::ip::tcp;
 using Response = http::response<http::string_body>;
 
-// ManualClock is not thread-safe; the server reads this one on its thread while the test moves it.
-class TestClock final : public Clock {
+// The server reads the clock on its thread while the test moves it (ManualClock is thread-safe).
+class TestClock final : public ManualClock {
  public:
-  TimePoint Now() const override { return TimePoint(std::chrono::seconds(seconds_.load())); }
-  void Advance(std::chrono::seconds d) { seconds_ += d.count(); }
-
- private:
-  std::atomic<int64_t> seconds_{1'800'000'000};
+  TestClock() : ManualClock(TimePoint(std::chrono::seconds(1'800'000'000))) {}
 };
 
 // One client connection with its own io_context; every operation ends within kDeadline.

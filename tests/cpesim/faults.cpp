@@ -7,6 +7,7 @@
 #include <set>
 #include <system_error>
 
+#include "base/strings.h"
 #include "tests/cpesim/options.h"
 
 namespace ruru::cpesim {
@@ -71,12 +72,6 @@ constexpr uint32_t kMaxSlowMs = 600'000;
 constexpr uint32_t kMaxDelaySeconds = 2'592'000;  // 30 days
 
 // ---- Field parsing -----------------------------------------------------------------------------
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
 // A non-negative decimal without exponent or sign ("0.05", "1", ".5", "2."), as a double.
 std::optional<double> ParseDecimal(std::string_view s) {
   if (s.empty() || s.size() > kMaxFieldBytes) return std::nullopt;
@@ -120,7 +115,7 @@ class ItemParser {
 
   Status Parse(std::set<Kind>& seen) {
     const size_t eq = item_.find('=');
-    const std::string_view name = Trim(item_.substr(0, eq));
+    const std::string_view name = Trim(item_.substr(0, eq), " ");
     const auto info =
         std::find_if(std::begin(kKinds), std::end(kKinds), [&](const KindInfo& k) { return k.name == name; });
     if (info == std::end(kKinds)) return Fail("unknown fault name (see --help for the list)");
@@ -129,7 +124,7 @@ class ItemParser {
       std::string_view rest = item_.substr(eq + 1);
       while (true) {
         const size_t colon = rest.find(':');
-        fields_.push_back(Trim(rest.substr(0, colon)));
+        fields_.push_back(Trim(rest.substr(0, colon), " "));
         if (colon == std::string_view::npos) break;
         rest.remove_prefix(colon + 1);
       }
@@ -242,7 +237,7 @@ class ItemParser {
     if (list.empty()) return Status::Ok();
     while (true) {
       const size_t slash = list.find('/');
-      const std::string_view name = Trim(list.substr(0, slash));
+      const std::string_view name = Trim(list.substr(0, slash), " ");
       const bool letters = !name.empty() && name.size() <= 40 &&
                            name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
                                std::string_view::npos;
@@ -261,7 +256,7 @@ class ItemParser {
     std::vector<uint32_t> codes;
     while (true) {
       const size_t slash = list.find('/');
-      const std::string_view text = Trim(list.substr(0, slash));
+      const std::string_view text = Trim(list.substr(0, slash), " ");
       const auto code = ParseUint(text, 0, 99999);
       if (!code || std::find(std::begin(kDownloadCodes), std::end(kDownloadCodes), *code) == std::end(kDownloadCodes)) {
         return Fail("'" + std::string(text.substr(0, kMaxFieldBytes)) +
@@ -336,12 +331,12 @@ Result<FaultSpec> ParseFaultSpec(std::string_view text) {
   if (text.size() > FaultSpec::kMaxSpecBytes) {
     return InvalidArgument("fault spec longer than " + std::to_string(FaultSpec::kMaxSpecBytes) + " bytes");
   }
-  if (Trim(text).empty()) return spec;
+  if (Trim(text, " ").empty()) return spec;
   std::set<Kind> seen;
   size_t count = 0;
   while (true) {
     const size_t comma = text.find(',');
-    const std::string_view item = Trim(text.substr(0, comma));
+    const std::string_view item = Trim(text.substr(0, comma), " ");
     if (item.empty()) return InvalidArgument("fault spec has an empty item (two commas, or one at an end)");
     if (++count > FaultSpec::kMaxItems) return InvalidArgument("fault spec has too many items");
     if (auto s = ItemParser(item, spec).Parse(seen); !s) return s.error();

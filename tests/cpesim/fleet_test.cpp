@@ -18,6 +18,7 @@
 #include "tests/cpesim/model.h"
 #include "tests/support/tls_cert.h"
 #include "tests/testacs/testacs.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::cpesim {
 namespace {

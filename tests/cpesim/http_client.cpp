@@ -13,6 +13,8 @@
 #include <iterator>
 #include <memory>
 
+#include "base/strings.h"
+
 namespace ruru::cpesim {
 namespace {
 
@@ -21,18 +23,6 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 constexpr int kMaxInterimResponses = 8;  // 1xx before the real answer
 constexpr size_t kMaxCookies = 32;
 constexpr size_t kMaxCookieBytes = 4096;  // name + value
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 

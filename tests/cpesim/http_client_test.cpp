@@ -503,10 +503,15 @@ TEST(HttpSession, StoresCookiesAndSendsThemBack) {
 
 // ---- Authentication ----
 
-// A Clock the test can move while the server thread reads it.
+// A Clock the test can move while the server thread reads it: real time plus an offset.
 class SteppingClock final : public Clock {
  public:
   TimePoint Now() const override { return std::chrono::system_clock::now() + std::chrono::seconds(offset_.load()); }
+  Instant Monotonic() const override { return SystemClock::Instance().Monotonic(); }
+  void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, Instant deadline) const override {
+    SystemClock::Instance().WaitUntil(cv, lock, deadline);
+  }
+  Duration TimerDelay(Instant deadline) const override { return SystemClock::Instance().TimerDelay(deadline); }
   void Advance(std::chrono::seconds s) { offset_ += s.count(); }
 
  private:

@@ -1,4 +1,5 @@
 #include "tests/cpesim/model.h"
+#include "tests/support/test_paths.h"
 
 #include <gtest/gtest.h>
 

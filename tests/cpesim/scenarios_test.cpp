@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "cwmp/codec.h"
 #include "tests/cpesim/model.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::cpesim {
 namespace {

@@ -11,6 +11,7 @@
 #include "tests/cpesim/fleet.h"
 #include "tests/cpesim/model.h"
 #include "tests/testacs/testacs.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::cpesim {
 namespace {

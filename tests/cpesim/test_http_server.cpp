@@ -8,14 +8,10 @@
 #include <mutex>
 #include <thread>
 
+#include "base/strings.h"
+
 namespace ruru::cpesim::testkit {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 constexpr uint64_t kMaxRequestBody = 64 * 1024 * 1024;
 constexpr auto kIoTimeout = std::chrono::seconds(30);  // a stuck client cannot hold a test forever

@@ -16,6 +16,7 @@
 
 #include "cwmp/codec.h"
 #include "tests/cwmp/samples.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::cwmp {
 namespace {
@@ -139,7 +140,7 @@ std::string HttpBody(const std::string& capture) {
 
 std::vector<std::filesystem::path> GenieAcsSimCaptures() {
   std::vector<std::filesystem::path> out;
-  for (const auto& entry : std::filesystem::directory_iterator(RURU_FIXTURES_DIR "/genieacs-sim")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(RURU_FIXTURES_DIR) + "/genieacs-sim")) {
     if (entry.path().extension() == ".http") out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());
@@ -169,7 +170,7 @@ TEST(CwmpJson, CapturesSurviveJsonAndSoapRoundTrip) {
 // The three captures whose RPCs arrived with Amendment 6 support, field by field in JSON.
 TEST(CwmpJson, AmendmentSixCapturesInJson) {
   const auto body_of = [](const char* file) {
-    auto decoded = Decode(HttpBody(ReadFile(std::string(RURU_FIXTURES_DIR "/genieacs-sim/") + file)));
+    auto decoded = Decode(HttpBody(ReadFile((std::string(RURU_FIXTURES_DIR) + "/genieacs-sim/") + file)));
     EXPECT_TRUE(decoded.ok()) << file << ": " << decoded.error().message;
     return decoded.ok() ? ToJson(*decoded) : Json();
   };
@@ -188,7 +189,7 @@ TEST(CwmpJson, AmendmentSixCapturesInJson) {
 }
 
 TEST(CwmpJson, DecodedCarriesWarnings) {
-  auto decoded = Decode(HttpBody(ReadFile(RURU_FIXTURES_DIR "/genieacs-sim/script-001-req-Inform.http")));
+  auto decoded = Decode(HttpBody(ReadFile(std::string(RURU_FIXTURES_DIR) + "/genieacs-sim/script-001-req-Inform.http")));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   const Json json = ToJson(*decoded);
   EXPECT_EQ(json["rpc"], "Inform");

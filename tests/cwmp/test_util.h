@@ -21,6 +21,7 @@
 
 #include "cwmp/messages.h"
 #include "cwmp/types.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::test {
 

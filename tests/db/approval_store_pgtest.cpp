@@ -21,15 +21,11 @@ using namespace std::chrono_literals;
 
 const TimePoint kT0 = TimePoint(std::chrono::seconds(1767225600));  // 2026-01-01T00:00:00Z
 
-class ApprovalStorePgTest : public ruru::testing::PgTest {
+class ApprovalStorePgTest : public ruru::testing::MigratedPgTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
+    MigratedPgTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto migrated = Migrate(dsn(), BuiltinMigrations());
-    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-    options_.dsn = dsn();
-    options_.connect_timeout = 2000ms;
     store_ = pg::OpenApprovalStore(options_);
   }
   void TearDown() override {
@@ -53,7 +49,6 @@ class ApprovalStorePgTest : public ruru::testing::PgTest {
     return a.ok() ? *a : Approval{};
   }
 
-  pg::PgOptions options_;
   std::unique_ptr<ApprovalStore> store_;
 };
 

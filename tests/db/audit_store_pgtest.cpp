@@ -16,16 +16,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class AuditStorePgTest : public ruru::testing::PgTest {
+class AuditStorePgTest : public ruru::testing::MigratedPgTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
+    MigratedPgTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto migrated = Migrate(dsn(), BuiltinMigrations());
-    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-    pg::PgOptions options;
-    options.dsn = dsn();
-    options.connect_timeout = 2000ms;
+    const pg::PgOptions& options = options_;
     audit_ = pg::OpenAuditStore(options);
   }
   void TearDown() override {

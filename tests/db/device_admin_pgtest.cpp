@@ -57,15 +57,11 @@ template <typename R>
 }
 #define EXPECT_CODE(r, c) EXPECT_TRUE(HasCode((r), ErrorCode::c))
 
-class DeviceAdminPgTest : public ruru::testing::PgTest {
+class DeviceAdminPgTest : public ruru::testing::MigratedPgTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
+    MigratedPgTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto migrated = Migrate(dsn(), BuiltinMigrations());
-    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-    options_.dsn = dsn();
-    options_.connect_timeout = 2000ms;
   }
   void TearDown() override {
     if (batcher_) batcher_->Drain();
@@ -130,7 +126,6 @@ class DeviceAdminPgTest : public ruru::testing::PgTest {
     return QueryValue("SELECT count(*) FROM " + table + " WHERE " + column + " = " + std::to_string(id));
   }
 
-  pg::PgOptions options_;
   std::unique_ptr<InformBatcher> batcher_;
   std::unique_ptr<DeviceStore> store_;
   std::unique_ptr<DeviceAdmin> admin_;

@@ -45,15 +45,11 @@ InformWrite MakeWrite(const std::string& serial, TimePoint at, const std::string
   return w;
 }
 
-class InventoryPgTest : public ruru::testing::PgTest {
+class InventoryPgTest : public ruru::testing::MigratedPgTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
+    MigratedPgTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto migrated = Migrate(dsn(), BuiltinMigrations());
-    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-    options_.dsn = dsn();
-    options_.connect_timeout = 2000ms;
   }
   void TearDown() override {
     if (batcher_) batcher_->Drain();
@@ -106,7 +102,6 @@ class InventoryPgTest : public ruru::testing::PgTest {
     return std::move(SubmitAll(batcher, std::move(writes))[0]);
   }
 
-  pg::PgOptions options_;
   InventoryLimits limits_;
   std::unique_ptr<InformBatcher> batcher_;
   std::unique_ptr<DeviceStore> store_;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "db/pg/pg_error.h"
+#include "tests/support/test_paths.h"
 
 namespace ruru::db {
 namespace {

@@ -23,15 +23,11 @@ using namespace std::chrono_literals;
 
 const TimePoint kT0 = TimePoint(std::chrono::seconds(1767225600));  // 2026-01-01T00:00:00Z
 
-class TaskStorePgTest : public ruru::testing::PgTest {
+class TaskStorePgTest : public ruru::testing::MigratedPgTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
+    MigratedPgTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto migrated = Migrate(dsn(), BuiltinMigrations());
-    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-    options_.dsn = dsn();
-    options_.connect_timeout = 2000ms;
     options_.pool_size = 4;
     tasks_ = pg::OpenTaskStore(options_);
   }
@@ -86,7 +82,6 @@ class TaskStorePgTest : public ruru::testing::PgTest {
 
   static ReconcileDecision Keep(const Task&) { return {}; }
 
-  pg::PgOptions options_;
   std::unique_ptr<TaskStore> tasks_;
   std::unique_ptr<InformBatcher> batcher_;
   int n_ = 0;

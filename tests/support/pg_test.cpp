@@ -1,11 +1,17 @@
 #include "tests/support/pg_test.h"
 
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <mutex>
 #include <pqxx/pqxx>
+#include <stdexcept>
+
+#include "base/hex.h"
+#include "db/migrator.h"
 
 namespace ruru::testing {
 namespace {
@@ -37,7 +43,9 @@ std::string WithDatabase(const std::string& dsn, const std::string& dbname) {
   return out + "dbname=" + Quote(dbname.c_str());
 }
 
-void PgTest::SetUp() {
+void PgTest::SetUp() { CreateDatabase(""); }
+
+void PgTest::CreateDatabase(const std::string& template_name) {
   const char* admin = std::getenv("RURU_TEST_PG_DSN");
   if (admin == nullptr || *admin == '\0') {
     GTEST_SKIP() << "RURU_TEST_PG_DSN not set: PostgreSQL test skipped (run ./tests/run.sh)";
@@ -53,11 +61,74 @@ void PgTest::SetUp() {
     pqxx::nontransaction tx(conn);
     // A leftover from a crashed run with a recycled pid would make CREATE fail.
     tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
-    tx.exec0("CREATE DATABASE " + tx.quote_name(name));
+    tx.exec0("CREATE DATABASE " + tx.quote_name(name) +
+             (template_name.empty() ? std::string() : " TEMPLATE " + tx.quote_name(template_name)));
   } catch (const std::exception& e) {
     FAIL() << "creating test database " << name << ": " << e.what();
   }
   db_name_ = name;
+}
+
+namespace {
+
+// "ruru_tmpl_" + the first 16 hex digits of SHA-256 over the builtin migrations' checksums.
+std::string TemplateName() {
+  std::string all;
+  for (const db::Migration& m : db::BuiltinMigrations()) all += m.checksum + "\n";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(all.data(), all.size(), digest, &size, EVP_sha256(), nullptr);
+  return "ruru_tmpl_" + BytesToHex(std::string_view(reinterpret_cast<const char*>(digest), 8));
+}
+
+// Makes the template database once per cluster: under an advisory lock, a template that is not
+// marked IS_TEMPLATE (a run died while migrating it) is dropped and made again.
+std::string EnsureTemplate(const std::string& admin_dsn) {
+  static std::mutex mu;
+  static std::string ready;
+  std::lock_guard lock(mu);
+  if (!ready.empty()) return ready;
+  const std::string name = TemplateName();
+  pqxx::connection conn(admin_dsn);
+  pqxx::nontransaction tx(conn);
+  tx.exec("SELECT pg_advisory_lock(8247624141271295859)");
+  struct Unlock {
+    pqxx::nontransaction& tx;
+    ~Unlock() {
+      try {
+        tx.exec("SELECT pg_advisory_unlock(8247624141271295859)");
+      } catch (...) {
+      }
+    }
+  } unlock{tx};
+  const pqxx::result r = tx.exec_params("SELECT datistemplate FROM pg_database WHERE datname = $1", name);
+  if (r.empty() || !r[0][0].as<bool>()) {
+    tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
+    tx.exec0("CREATE DATABASE " + tx.quote_name(name));
+    auto migrated = db::Migrate(WithDatabase(admin_dsn, name), db::BuiltinMigrations());
+    if (!migrated.ok()) throw std::runtime_error("migrating the template database: " + migrated.error().message);
+    tx.exec0("ALTER DATABASE " + tx.quote_name(name) + " WITH IS_TEMPLATE true ALLOW_CONNECTIONS false");
+  }
+  ready = name;
+  return ready;
+}
+
+}  // namespace
+
+void MigratedPgTest::SetUp() {
+  const char* admin = std::getenv("RURU_TEST_PG_DSN");
+  if (admin == nullptr || *admin == '\0') {
+    GTEST_SKIP() << "RURU_TEST_PG_DSN not set: PostgreSQL test skipped (run ./tests/run.sh)";
+  }
+  std::string template_name;
+  try {
+    template_name = EnsureTemplate(admin);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  CreateDatabase(template_name);
+  options_.dsn = dsn();
+  options_.connect_timeout = std::chrono::milliseconds(2000);
 }
 
 void PgTest::TearDown() {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "db/pg/pg_inventory.h"
+
 namespace ruru::testing {
 
 class PgTest : public ::testing::Test {
@@ -30,10 +32,24 @@ class PgTest : public ::testing::Test {
   std::vector<std::vector<std::string>> Query(const std::string& sql);
   std::string QueryValue(const std::string& sql);  // first column of the first row, "" if none
 
+  // Creates the test's database as a copy of `template_name` ("" = empty), for SetUp overrides.
+  void CreateDatabase(const std::string& template_name);
+  const std::string& admin_dsn() const { return admin_dsn_; }
+
  private:
   std::string admin_dsn_;
   std::string db_name_;
   std::string dsn_;
+};
+
+// A PgTest whose database starts with the schema of db::BuiltinMigrations() applied: a copy
+// (CREATE DATABASE ... TEMPLATE) of a template database that the first test of a cluster migrates
+// (under an advisory lock, so parallel test processes migrate it once), named after the
+// migrations' checksums so a changed migration gets a new template. options_ points at the copy.
+class MigratedPgTest : public PgTest {
+ protected:
+  void SetUp() override;
+  db::pg::PgOptions options_;
 };
 
 // Returns `dsn` (any libpq form: URI or keyword/value) with its database replaced by `dbname`,
