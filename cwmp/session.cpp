@@ -52,7 +52,7 @@ bool IsAcsRequest(std::string_view rpc) { return Contains(kAcsRequests, rpc); }
 bool ResponseNeedsDurableStore(std::string_view cpe_request) { return Contains(kDurable, cpe_request); }
 
 Session::Session(Role self, const Clock& clock, SessionConfig config)
-    : self_(self), clock_(clock), config_(config), last_activity_(clock.Now()) {}
+    : self_(self), clock_(clock), config_(config), last_activity_(clock.Monotonic()) {}
 
 Status Session::Send(const Envelope& envelope) { return Apply(envelope, self_ == Role::kCpe); }
 Status Session::Receive(const Envelope& envelope) { return Apply(envelope, self_ == Role::kAcs); }
@@ -84,7 +84,7 @@ Status Session::Apply(const Envelope& env, bool from_cpe) {
   Status s = from_cpe ? OnCpeMessage(next, env) : OnAcsMessage(next, env);
   if (!s.ok()) return s;
   d_ = std::move(next);
-  last_activity_ = clock_.Now();
+  last_activity_ = clock_.Monotonic();
   return Status::Ok();
 }
 
@@ -101,7 +101,7 @@ bool Session::MayEnd() const {
          (d_.acs_finished && d_.state == SessionState::kCpeRequests && d_.pending_cpe.empty());
 }
 
-bool Session::Expired() const { return clock_.Now() - last_activity_ > config_.timeout; }
+bool Session::Expired() const { return clock_.Monotonic() - last_activity_ > config_.timeout; }
 
 // A message the CPE sent (received by an ACS, sent by a CPE).
 Status Session::OnCpeMessage(Data& d, const Envelope& env) const {

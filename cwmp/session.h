@@ -128,7 +128,7 @@ class Session {
   SessionConfig config_;
   Data d_;
   std::optional<CwmpVersion> version_;
-  Clock::TimePoint last_activity_;
+  Clock::Instant last_activity_;  // monotonic: the idle timeout does not move with the wall clock
 };
 
 // CPE retry back-off after a failed session (TR-069 §3.2.1.1): the wait before retry number

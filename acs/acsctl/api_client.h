@@ -67,6 +67,8 @@ class ApiClient {
   const std::string& base_url() const { return endpoint_.base_url; }
 
  private:
+  Failure TransportFailure(int curl_code, bool too_large, const char* error) const;
+  CliResult<ApiResponse> Interpret(void* curl, ApiResponse response) const;
   ApiEndpoint endpoint_;
   std::function<void()> tick_;
   void* curl_ = nullptr;  // CURL*, reused so keep-alive connections are reused

@@ -136,167 +136,203 @@ Field Enum(std::string key, std::string help, T Config::*section, E T::*member,
           }};
 }
 
+// [cwmp]
+void AddCwmpFields(std::vector<Field>& f) {
+  using C = CwmpConfig;
+  f.push_back(Str("cwmp.listen", "address:port of the CWMP endpoint", &Config::cwmp, &C::listen));
+  f.push_back(Str("cwmp.path", "request path CPEs POST to (\"/\" accepts any path)", &Config::cwmp, &C::path));
+  f.push_back(Str("cwmp.realm", "HTTP authentication realm (part of stored verifiers: never change it later)",
+                  &Config::cwmp, &C::realm));
+  f.push_back(Enum("cwmp.auth", "challenge sent to CPEs: digest, basic or both", &Config::cwmp, &C::auth,
+                   {{"digest", AuthOffer::kDigest}, {"basic", AuthOffer::kBasic}, {"both", AuthOffer::kBoth}}));
+  f.push_back(Flag("cwmp.allow_basic", "accept Basic credentials", &Config::cwmp, &C::allow_basic));
+  f.push_back(Enum("cwmp.onboarding",
+                   "open: any credentials may register or re-bootstrap a device; shared: only the onboarding "
+                   "credential; off: only per-device credentials",
+                   &Config::cwmp, &C::onboarding,
+                   {{"open", Onboarding::kOpen}, {"shared", Onboarding::kShared}, {"off", Onboarding::kOff}}));
+  f.push_back(Str("cwmp.onboarding_username", "shared onboarding username", &Config::cwmp, &C::onboarding_username));
+  f.push_back(Str("cwmp.onboarding_password", "shared onboarding password (may be empty)", &Config::cwmp,
+                  &C::onboarding_password, true));
+  f.push_back(Enum("cwmp.unknown_devices", "register or reject Informs from devices not in the inventory",
+                   &Config::cwmp, &C::unknown_devices,
+                   {{"register", UnknownDevices::kRegister}, {"reject", UnknownDevices::kReject}}));
+  f.push_back(Num("cwmp.io_threads", "I/O threads (0: one per core)", &Config::cwmp, &C::io_threads));
+  f.push_back(Num("cwmp.max_connections", "open CWMP connections; accepting pauses beyond", &Config::cwmp,
+                  &C::max_connections));
+  f.push_back(
+      Num("cwmp.max_sessions", "concurrent sessions; new ones get 503 beyond", &Config::cwmp, &C::max_sessions));
+  f.push_back(Num("cwmp.max_connections_per_ip", "connections per source address (0: no cap)", &Config::cwmp,
+                  &C::max_connections_per_ip));
+  f.push_back(Num("cwmp.max_header_bytes", "request header limit (431 beyond)", &Config::cwmp, &C::max_header_bytes));
+  f.push_back(Num("cwmp.max_body_bytes", "request body limit (413 beyond)", &Config::cwmp, &C::max_body_bytes));
+  f.push_back(Dur("cwmp.read_timeout", "a request must arrive whole within this", &Config::cwmp, &C::read_timeout));
+  f.push_back(Dur("cwmp.idle_timeout", "keep-alive idle time between requests", &Config::cwmp, &C::idle_timeout));
+  f.push_back(Dur("cwmp.session_timeout", "a session idle this long is abandoned", &Config::cwmp, &C::session_timeout));
+  f.push_back(Dur("cwmp.retry_after", "Retry-After of 503 answers", &Config::cwmp, &C::retry_after));
+  f.push_back(Dur("cwmp.drain_timeout", "on SIGTERM, longest wait for open sessions to finish", &Config::cwmp,
+                  &C::drain_timeout));
+  f.push_back(Str("cwmp.tls_cert_file", "PEM certificate and chain; with tls_key_file the endpoint speaks HTTPS only",
+                  &Config::cwmp, &C::tls_cert_file));
+  f.push_back(Str("cwmp.tls_key_file", "PEM private key of that certificate", &Config::cwmp, &C::tls_key_file));
+  f.push_back(Enum("cwmp.tls_min_version", "lowest TLS version accepted: 1.2 or 1.3", &Config::cwmp,
+                   &C::tls_min_version, {{"1.2", std::string("1.2")}, {"1.3", std::string("1.3")}}));
+  f.push_back(Enum(
+      "cwmp.tls_client_certs", "CPE client certificates: off, optional (verified when a CPE sends one) or required",
+      &Config::cwmp, &C::tls_client_certs,
+      {{"off", ClientCerts::kOff}, {"optional", ClientCerts::kOptional}, {"required", ClientCerts::kRequired}}));
+  f.push_back(Str("cwmp.tls_client_ca_file", "PEM CAs that issue the CPEs' client certificates", &Config::cwmp,
+                  &C::tls_client_ca_file));
+  f.push_back(Str("cwmp.tls_client_crl_file",
+                  "PEM certificate revocation lists of those CAs (one current CRL per CA); revoked client "
+                  "certificates are refused; reloaded on SIGHUP",
+                  &Config::cwmp, &C::tls_client_crl_file));
+  f.push_back(Str("cwmp.tls_ticket_key_file",
+                  "TLS session-ticket key (160 hex digits) shared by every node, so a CPE resumes on any node "
+                  "and after a restart; reloaded on SIGHUP (default: random per process)",
+                  &Config::cwmp, &C::tls_ticket_key_file));
+}
+
+// [credentials]
+void AddCredentialsFields(std::vector<Field>& f) {
+  using K = CredentialsConfig;
+  f.push_back(Flag("credentials.rotate_on_bootstrap",
+                   "give each device its own CWMP and connection-request credentials", &Config::credentials,
+                   &K::rotate_on_bootstrap));
+  f.push_back(Str("credentials.key_file", "file holding the secret key (64 hex digits) for stored CR passwords",
+                  &Config::credentials, &K::key_file));
+  f.push_back(Str("credentials.key_id", "id of that key", &Config::credentials, &K::key_id));
+  f.push_back(Str("credentials.old_keys_file", "file of \"id hexkey\" lines still accepted for decryption",
+                  &Config::credentials, &K::old_keys_file));
+  f.push_back(Str("credentials.nonce_key_file", "Digest nonce key file (hex), the same on every node",
+                  &Config::credentials, &K::nonce_key_file));
+  f.push_back(Dur("credentials.cache_ttl", "credential cache entry lifetime", &Config::credentials, &K::cache_ttl));
+  f.push_back(
+      Num("credentials.cache_max_entries", "bound on cached usernames", &Config::credentials, &K::cache_max_entries));
+}
+
+// [database]
+void AddDatabaseFields(std::vector<Field>& f) {
+  using D = DatabaseConfig;
+  f.push_back(Str("database.dsn", "PostgreSQL connection string or URI", &Config::database, &D::dsn, true));
+  f.push_back(Num("database.pool_size", "connections for lookups", &Config::database, &D::pool_size));
+  f.push_back(Num("database.batch_writers", "parallel inform-batch writers", &Config::database, &D::batch_writers));
+  f.push_back(Dur("database.batch_flush", "longest wait before a partial batch is written", &Config::database,
+                  &D::batch_flush));
+  f.push_back(Num("database.batch_max", "informs per batch", &Config::database, &D::batch_max));
+  f.push_back(Num("database.batch_queue", "queued informs beyond this get 503", &Config::database, &D::batch_queue));
+  f.push_back(Dur("database.duplicate_window", "same DeviceId from two peers within this is suspect", &Config::database,
+                  &D::duplicate_window));
+  f.push_back(Num("database.event_retention_days", "inform events kept this many days", &Config::database,
+                  &D::event_retention_days));
+  f.push_back(Num("database.audit_retention_days",
+                  "audit log kept at least this many days (whole months are dropped after it)", &Config::database,
+                  &D::audit_retention_days));
+  f.push_back(Num("database.ip_history_retention_days",
+                  "past device addresses (ip_history) kept this many days after they ended", &Config::database,
+                  &D::ip_history_retention_days));
+  f.push_back(Dur("database.statement_timeout", "per statement", &Config::database, &D::statement_timeout));
+}
+
+// [admin]
+void AddAdminFields(std::vector<Field>& f) {
+  using A = AdminConfig;
+  f.push_back(
+      Str("admin.listen", "address:port of /metrics, /healthz, /readyz and the REST API", &Config::admin, &A::listen));
+  f.push_back(Str("admin.token_file", "API token file acsctl reads (acsd itself only stores token hashes)",
+                  &Config::admin, &A::token_file));
+  f.push_back(Str("admin.tls_cert_file",
+                  "PEM certificate and chain; with tls_key_file the admin listener speaks HTTPS only", &Config::admin,
+                  &A::tls_cert_file));
+  f.push_back(Str("admin.tls_key_file", "PEM private key of that certificate", &Config::admin, &A::tls_key_file));
+  f.push_back(Str("admin.tls_ca_file", "PEM CA acsctl trusts for the admin listener (acsd does not read it)",
+                  &Config::admin, &A::tls_ca_file));
+}
+
+// [connection_request]
+void AddConnectionRequestFields(std::vector<Field>& f) {
+  using R = ConnectionRequestConfig;
+  f.push_back(Dur("connection_request.timeout", "whole connection request (connect, Digest, answer)",
+                  &Config::connection_request, &R::timeout));
+  f.push_back(Dur("connection_request.connect_timeout", "TCP connect of a connection request",
+                  &Config::connection_request, &R::connect_timeout));
+  f.push_back(Num("connection_request.max_concurrent", "connection requests in flight", &Config::connection_request,
+                  &R::max_concurrent));
+  f.push_back(Num("connection_request.max_queue", "connection requests waiting beyond that (more: busy)",
+                  &Config::connection_request, &R::max_queue));
+  f.push_back(Str("connection_request.allowed_networks", "CIDRs a ConnectionRequestURL may point into",
+                  &Config::connection_request, &R::allowed_networks));
+  f.push_back(Str("connection_request.denied_networks", "CIDRs it may never point into (wins over allowed)",
+                  &Config::connection_request, &R::denied_networks));
+  f.push_back(Flag("connection_request.allow_hostnames", "accept host names in ConnectionRequestURL",
+                   &Config::connection_request, &R::allow_hostnames));
+  f.push_back(Str("connection_request.basic_auth_models",
+                  "OUI:ProductClass list (ProductClass may be *) whose CR server only speaks Basic",
+                  &Config::connection_request, &R::basic_auth_models));
+}
+
+// [tasks]
+void AddTasksFields(std::vector<Field>& f) {
+  using T = TasksConfig;
+  f.push_back(Dur("tasks.default_expiry", "a task not finished by then expires", &Config::tasks, &T::default_expiry));
+  f.push_back(Dur("tasks.max_expiry", "longest expires_in an API client may ask for", &Config::tasks, &T::max_expiry));
+  f.push_back(
+      Num("tasks.default_max_attempts", "RPCs sent per task at most", &Config::tasks, &T::default_max_attempts));
+  f.push_back(
+      Dur("tasks.retry_base", "back-off after a transient fault (doubles each time)", &Config::tasks, &T::retry_base));
+  f.push_back(Dur("tasks.retry_max", "longest back-off", &Config::tasks, &T::retry_max));
+  f.push_back(Num("tasks.max_per_session", "tasks one session claims at a time", &Config::tasks, &T::max_per_session));
+  f.push_back(
+      Num("tasks.refresh_batch", "names per GetParameterValues of a refresh", &Config::tasks, &T::refresh_batch));
+  f.push_back(Num("tasks.max_refresh_parameters", "largest subtree a refresh reads", &Config::tasks,
+                  &T::max_refresh_parameters));
+  f.push_back(Dur("tasks.expiry_interval", "how often expired tasks are swept", &Config::tasks, &T::expiry_interval));
+  f.push_back(Str("tasks.node_id", "this node's name in task claims (default host:cwmp-port; unique per node)",
+                  &Config::tasks, &T::node_id));
+}
+
+// [api]
+void AddApiFields(std::vector<Field>& f) {
+  using P = ApiConfig;
+  f.push_back(Num("api.max_body_bytes", "REST API request body limit", &Config::api, &P::max_body_bytes));
+  f.push_back(Dur("api.max_wait", "longest ?wait= of a task creation", &Config::api, &P::max_wait));
+  f.push_back(
+      Dur("api.token_cache_ttl", "a revoked token stops working within this", &Config::api, &P::token_cache_ttl));
+  f.push_back(Dur("api.online_grace", "online: last Inform within 2 x periodic interval + this", &Config::api,
+                  &P::online_grace));
+  f.push_back(Num("api.max_bulk_devices", "devices one bulk tag call may change", &Config::api, &P::max_bulk_devices));
+  f.push_back(Dur("api.token_default_lifetime", "lifetime of a token created through the API without expires_in",
+                  &Config::api, &P::token_default_lifetime));
+  f.push_back(Dur("api.token_max_lifetime", "longest lifetime of a token created through the API", &Config::api,
+                  &P::token_max_lifetime));
+  f.push_back(Num("api.rate_limit_per_second", "requests per token and second, sustained, per node (0: no limit)",
+                  &Config::api, &P::rate_limit_per_second));
+  f.push_back(Num("api.rate_limit_burst", "requests per token at once", &Config::api, &P::rate_limit_burst));
+  f.push_back(Str("api.two_person_actions",
+                  "comma-separated actions whose calls wait for a second person's approval (docs/security.md)",
+                  &Config::api, &P::two_person_actions));
+  f.push_back(
+      Dur("api.approval_ttl", "a pending approval not decided by then expires", &Config::api, &P::approval_ttl));
+}
+
+// [log]
+void AddLogFields(std::vector<Field>& f) {
+  using L = LogConfig;
+  f.push_back(Str("log.level", "trace, debug, info, warn or error", &Config::log, &L::level));
+}
+
+// Every key, in the order `acsd config keys` and Dump() show them.
 const std::vector<Field>& Fields() {
   static const std::vector<Field> fields = [] {
-    using C = CwmpConfig;
-    using K = CredentialsConfig;
-    using D = DatabaseConfig;
-    using A = AdminConfig;
-    using L = LogConfig;
-    using R = ConnectionRequestConfig;
-    using T = TasksConfig;
-    using P = ApiConfig;
     std::vector<Field> f;
-    f.push_back(Str("cwmp.listen", "address:port of the CWMP endpoint", &Config::cwmp, &C::listen));
-    f.push_back(Str("cwmp.path", "request path CPEs POST to (\"/\" accepts any path)", &Config::cwmp, &C::path));
-    f.push_back(Str("cwmp.realm", "HTTP authentication realm (part of stored verifiers: never change it later)",
-                    &Config::cwmp, &C::realm));
-    f.push_back(Enum("cwmp.auth", "challenge sent to CPEs: digest, basic or both", &Config::cwmp, &C::auth,
-                     {{"digest", AuthOffer::kDigest}, {"basic", AuthOffer::kBasic}, {"both", AuthOffer::kBoth}}));
-    f.push_back(Flag("cwmp.allow_basic", "accept Basic credentials", &Config::cwmp, &C::allow_basic));
-    f.push_back(Enum("cwmp.onboarding",
-                     "open: any credentials may register or re-bootstrap a device; shared: only the onboarding "
-                     "credential; off: only per-device credentials",
-                     &Config::cwmp, &C::onboarding,
-                     {{"open", Onboarding::kOpen}, {"shared", Onboarding::kShared}, {"off", Onboarding::kOff}}));
-    f.push_back(Str("cwmp.onboarding_username", "shared onboarding username", &Config::cwmp, &C::onboarding_username));
-    f.push_back(Str("cwmp.onboarding_password", "shared onboarding password (may be empty)", &Config::cwmp,
-                    &C::onboarding_password, true));
-    f.push_back(Enum("cwmp.unknown_devices", "register or reject Informs from devices not in the inventory",
-                     &Config::cwmp, &C::unknown_devices,
-                     {{"register", UnknownDevices::kRegister}, {"reject", UnknownDevices::kReject}}));
-    f.push_back(Num("cwmp.io_threads", "I/O threads (0: one per core)", &Config::cwmp, &C::io_threads));
-    f.push_back(Num("cwmp.max_connections", "open CWMP connections; accepting pauses beyond", &Config::cwmp,
-                    &C::max_connections));
-    f.push_back(Num("cwmp.max_sessions", "concurrent sessions; new ones get 503 beyond", &Config::cwmp,
-                    &C::max_sessions));
-    f.push_back(Num("cwmp.max_connections_per_ip", "connections per source address (0: no cap)", &Config::cwmp,
-                    &C::max_connections_per_ip));
-    f.push_back(Num("cwmp.max_header_bytes", "request header limit (431 beyond)", &Config::cwmp, &C::max_header_bytes));
-    f.push_back(Num("cwmp.max_body_bytes", "request body limit (413 beyond)", &Config::cwmp, &C::max_body_bytes));
-    f.push_back(Dur("cwmp.read_timeout", "a request must arrive whole within this", &Config::cwmp, &C::read_timeout));
-    f.push_back(Dur("cwmp.idle_timeout", "keep-alive idle time between requests", &Config::cwmp, &C::idle_timeout));
-    f.push_back(Dur("cwmp.session_timeout", "a session idle this long is abandoned", &Config::cwmp,
-                    &C::session_timeout));
-    f.push_back(Dur("cwmp.retry_after", "Retry-After of 503 answers", &Config::cwmp, &C::retry_after));
-    f.push_back(Dur("cwmp.drain_timeout", "on SIGTERM, longest wait for open sessions to finish", &Config::cwmp,
-                    &C::drain_timeout));
-    f.push_back(Str("cwmp.tls_cert_file", "PEM certificate and chain; with tls_key_file the endpoint speaks HTTPS only",
-                    &Config::cwmp, &C::tls_cert_file));
-    f.push_back(Str("cwmp.tls_key_file", "PEM private key of that certificate", &Config::cwmp, &C::tls_key_file));
-    f.push_back(Enum("cwmp.tls_min_version", "lowest TLS version accepted: 1.2 or 1.3", &Config::cwmp,
-                     &C::tls_min_version, {{"1.2", std::string("1.2")}, {"1.3", std::string("1.3")}}));
-    f.push_back(Enum("cwmp.tls_client_certs",
-                     "CPE client certificates: off, optional (verified when a CPE sends one) or required",
-                     &Config::cwmp, &C::tls_client_certs,
-                     {{"off", ClientCerts::kOff}, {"optional", ClientCerts::kOptional}, {"required", ClientCerts::kRequired}}));
-    f.push_back(Str("cwmp.tls_client_ca_file", "PEM CAs that issue the CPEs' client certificates", &Config::cwmp,
-                    &C::tls_client_ca_file));
-    f.push_back(Str("cwmp.tls_client_crl_file",
-                    "PEM certificate revocation lists of those CAs (one current CRL per CA); revoked client "
-                    "certificates are refused; reloaded on SIGHUP",
-                    &Config::cwmp, &C::tls_client_crl_file));
-    f.push_back(Str("cwmp.tls_ticket_key_file",
-                    "TLS session-ticket key (160 hex digits) shared by every node, so a CPE resumes on any node "
-                    "and after a restart; reloaded on SIGHUP (default: random per process)",
-                    &Config::cwmp, &C::tls_ticket_key_file));
-    f.push_back(Flag("credentials.rotate_on_bootstrap",
-                     "give each device its own CWMP and connection-request credentials", &Config::credentials,
-                     &K::rotate_on_bootstrap));
-    f.push_back(Str("credentials.key_file", "file holding the secret key (64 hex digits) for stored CR passwords",
-                    &Config::credentials, &K::key_file));
-    f.push_back(Str("credentials.key_id", "id of that key", &Config::credentials, &K::key_id));
-    f.push_back(Str("credentials.old_keys_file", "file of \"id hexkey\" lines still accepted for decryption",
-                    &Config::credentials, &K::old_keys_file));
-    f.push_back(Str("credentials.nonce_key_file", "Digest nonce key file (hex), the same on every node",
-                    &Config::credentials, &K::nonce_key_file));
-    f.push_back(Dur("credentials.cache_ttl", "credential cache entry lifetime", &Config::credentials, &K::cache_ttl));
-    f.push_back(Num("credentials.cache_max_entries", "bound on cached usernames", &Config::credentials,
-                    &K::cache_max_entries));
-    f.push_back(Str("database.dsn", "PostgreSQL connection string or URI", &Config::database, &D::dsn, true));
-    f.push_back(Num("database.pool_size", "connections for lookups", &Config::database, &D::pool_size));
-    f.push_back(Num("database.batch_writers", "parallel inform-batch writers", &Config::database, &D::batch_writers));
-    f.push_back(Dur("database.batch_flush", "longest wait before a partial batch is written", &Config::database,
-                    &D::batch_flush));
-    f.push_back(Num("database.batch_max", "informs per batch", &Config::database, &D::batch_max));
-    f.push_back(Num("database.batch_queue", "queued informs beyond this get 503", &Config::database, &D::batch_queue));
-    f.push_back(Dur("database.duplicate_window", "same DeviceId from two peers within this is suspect",
-                    &Config::database, &D::duplicate_window));
-    f.push_back(Num("database.event_retention_days", "inform events kept this many days", &Config::database,
-                    &D::event_retention_days));
-    f.push_back(Num("database.audit_retention_days",
-                    "audit log kept at least this many days (whole months are dropped after it)", &Config::database,
-                    &D::audit_retention_days));
-    f.push_back(Num("database.ip_history_retention_days",
-                    "past device addresses (ip_history) kept this many days after they ended", &Config::database,
-                    &D::ip_history_retention_days));
-    f.push_back(Dur("database.statement_timeout", "per statement", &Config::database, &D::statement_timeout));
-    f.push_back(Str("admin.listen", "address:port of /metrics, /healthz, /readyz and the REST API", &Config::admin,
-                    &A::listen));
-    f.push_back(Str("admin.token_file", "API token file acsctl reads (acsd itself only stores token hashes)",
-                    &Config::admin, &A::token_file));
-    f.push_back(Str("admin.tls_cert_file", "PEM certificate and chain; with tls_key_file the admin listener speaks HTTPS only",
-                    &Config::admin, &A::tls_cert_file));
-    f.push_back(Str("admin.tls_key_file", "PEM private key of that certificate", &Config::admin, &A::tls_key_file));
-    f.push_back(Str("admin.tls_ca_file", "PEM CA acsctl trusts for the admin listener (acsd does not read it)",
-                    &Config::admin, &A::tls_ca_file));
-    f.push_back(Dur("connection_request.timeout", "whole connection request (connect, Digest, answer)",
-                    &Config::connection_request, &R::timeout));
-    f.push_back(Dur("connection_request.connect_timeout", "TCP connect of a connection request",
-                    &Config::connection_request, &R::connect_timeout));
-    f.push_back(Num("connection_request.max_concurrent", "connection requests in flight",
-                    &Config::connection_request, &R::max_concurrent));
-    f.push_back(Num("connection_request.max_queue", "connection requests waiting beyond that (more: busy)",
-                    &Config::connection_request, &R::max_queue));
-    f.push_back(Str("connection_request.allowed_networks", "CIDRs a ConnectionRequestURL may point into",
-                    &Config::connection_request, &R::allowed_networks));
-    f.push_back(Str("connection_request.denied_networks", "CIDRs it may never point into (wins over allowed)",
-                    &Config::connection_request, &R::denied_networks));
-    f.push_back(Flag("connection_request.allow_hostnames", "accept host names in ConnectionRequestURL",
-                     &Config::connection_request, &R::allow_hostnames));
-    f.push_back(Str("connection_request.basic_auth_models",
-                    "OUI:ProductClass list (ProductClass may be *) whose CR server only speaks Basic",
-                    &Config::connection_request, &R::basic_auth_models));
-    f.push_back(Dur("tasks.default_expiry", "a task not finished by then expires", &Config::tasks,
-                    &T::default_expiry));
-    f.push_back(Dur("tasks.max_expiry", "longest expires_in an API client may ask for", &Config::tasks,
-                    &T::max_expiry));
-    f.push_back(Num("tasks.default_max_attempts", "RPCs sent per task at most", &Config::tasks,
-                    &T::default_max_attempts));
-    f.push_back(Dur("tasks.retry_base", "back-off after a transient fault (doubles each time)", &Config::tasks,
-                    &T::retry_base));
-    f.push_back(Dur("tasks.retry_max", "longest back-off", &Config::tasks, &T::retry_max));
-    f.push_back(Num("tasks.max_per_session", "tasks one session claims at a time", &Config::tasks,
-                    &T::max_per_session));
-    f.push_back(Num("tasks.refresh_batch", "names per GetParameterValues of a refresh", &Config::tasks,
-                    &T::refresh_batch));
-    f.push_back(Num("tasks.max_refresh_parameters", "largest subtree a refresh reads", &Config::tasks,
-                    &T::max_refresh_parameters));
-    f.push_back(Dur("tasks.expiry_interval", "how often expired tasks are swept", &Config::tasks,
-                    &T::expiry_interval));
-    f.push_back(Str("tasks.node_id", "this node's name in task claims (default host:cwmp-port; unique per node)",
-                    &Config::tasks, &T::node_id));
-    f.push_back(Num("api.max_body_bytes", "REST API request body limit", &Config::api, &P::max_body_bytes));
-    f.push_back(Dur("api.max_wait", "longest ?wait= of a task creation", &Config::api, &P::max_wait));
-    f.push_back(Dur("api.token_cache_ttl", "a revoked token stops working within this", &Config::api,
-                    &P::token_cache_ttl));
-    f.push_back(Dur("api.online_grace", "online: last Inform within 2 x periodic interval + this", &Config::api,
-                    &P::online_grace));
-    f.push_back(Num("api.max_bulk_devices", "devices one bulk tag call may change", &Config::api,
-                    &P::max_bulk_devices));
-    f.push_back(Dur("api.token_default_lifetime", "lifetime of a token created through the API without expires_in",
-                    &Config::api, &P::token_default_lifetime));
-    f.push_back(Dur("api.token_max_lifetime", "longest lifetime of a token created through the API", &Config::api,
-                    &P::token_max_lifetime));
-    f.push_back(Num("api.rate_limit_per_second", "requests per token and second, sustained, per node (0: no limit)",
-                    &Config::api, &P::rate_limit_per_second));
-    f.push_back(Num("api.rate_limit_burst", "requests per token at once", &Config::api, &P::rate_limit_burst));
-    f.push_back(Str("api.two_person_actions",
-                    "comma-separated actions whose calls wait for a second person's approval (docs/security.md)",
-                    &Config::api, &P::two_person_actions));
-    f.push_back(Dur("api.approval_ttl", "a pending approval not decided by then expires", &Config::api,
-                    &P::approval_ttl));
-    f.push_back(Str("log.level", "trace, debug, info, warn or error", &Config::log, &L::level));
+    AddCwmpFields(f);
+    AddCredentialsFields(f);
+    AddDatabaseFields(f);
+    AddAdminFields(f);
+    AddConnectionRequestFields(f);
+    AddTasksFields(f);
+    AddApiFields(f);
+    AddLogFields(f);
     return f;
   }();
   return fields;

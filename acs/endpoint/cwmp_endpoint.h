@@ -1,7 +1,7 @@
-// The CWMP endpoint of acsd: HTTP/1.1 keep-alive over Boost.Beast, one coroutine per connection on
-// its own strand, sessions driven by cwmp::Session (ACS role). The hot path of DESIGN.md §3:
-// authenticate (cached verifiers), decode, queue the inventory write in the InformBatcher, answer
-// the InformResponse only after that write committed, then 204 when there is no work.
+// The CWMP endpoint of acsd: the listener (accept, connection caps, TLS handshakes), one coroutine
+// per connection on its own strand serving HTTP/1.1 keep-alive requests (net::ServeHttp), each
+// handed to the SessionDriver (session_driver.h), which runs the sessions (cwmp::Session, ACS
+// role) and the hot path of DESIGN.md §3.
 //
 // Threading: Run the io_context on any number of threads. Public methods are thread-safe.
 #pragma once
@@ -9,33 +9,11 @@
 #include <cstdint>
 #include <memory>
 
-#include "acs/access/secret_box.h"
-#include "acs/config/config.h"
-#include "acs/metrics/metrics.h"
-#include "acs/tasks/task_engine.h"
+#include "acs/endpoint/session_driver.h"
 #include "base/asio.h"
-#include "base/clock.h"
 #include "base/result.h"
-#include "db/inventory.h"
-
-namespace ruru::acs::net {
-class TlsServer;
-}  // namespace ruru::acs::net
 
 namespace ruru::acs::endpoint {
-
-struct CwmpEndpointDeps {
-  const config::Config* config = nullptr;
-  db::DeviceStore* devices = nullptr;
-  db::InformBatcher* batcher = nullptr;
-  const access::SecretBox* secrets = nullptr;
-  metrics::MetricsRegistry* metrics = nullptr;
-  const Clock* clock = nullptr;
-  asio::thread_pool* db_pool = nullptr;  // blocking inventory calls run here
-  std::string nonce_key;                 // Digest nonce HMAC key (>= 32 bytes)
-  tasks::TaskEngine* tasks = nullptr;    // null: sessions run no tasks (tests of the endpoint alone)
-  const net::TlsServer* tls = nullptr;   // set: HTTPS only (cwmp.tls_*), client certificates per its settings
-};
 
 class CwmpEndpoint {
  public:

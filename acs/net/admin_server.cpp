@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "acs/config/config.h"
+#include "acs/net/http_server.h"
 #include "acs/net/listen.h"
 #include "acs/net/tls.h"
 
@@ -98,59 +99,58 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
     beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 
-  template <class Stream>  // beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
-  asio::awaitable<void> ServeHttp(Stream& stream) {
-    auto& tcp_layer = beast::get_lowest_layer(stream);
-    beast::flat_buffer buffer;
-    for (int i = 0; i < 1000 && running; ++i) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(kHeaderLimit);
-      parser.body_limit(kBodyLimit);
-      beast::error_code ec;
-      tcp_layer.expires_after(kIoTimeout);
-      co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      const auto target = parser.get().target();
-      const std::string path(target.substr(0, target.find('?')));
-      const bool delegated = handler != nullptr && handler->Serves(path);
-      const unsigned version = parser.get().version();
-      bool keep_alive = parser.get().keep_alive();
-      bool too_large = false;
-      if (delegated) {
-        // Content-Length is checked before a byte of the body is read.
-        const size_t limit = handler->MaxBodyBytes();
-        parser.body_limit(limit);
-        const auto length = parser.content_length();
-        too_large = length && *length > limit;
-        if (!too_large && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-          http::response<http::empty_body> cont(http::status::continue_, version);
-          co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
-          if (ec) break;
-        }
-      }
-      http::response<http::string_body> res;
-      if (!too_large) {
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-        too_large = delegated && ec == http::error::body_limit;
-        if (ec && !too_large) break;
-      }
-      if (too_large) {
-        res = handler->TooLarge(parser.get());
-        keep_alive = false;  // the rest of the body is not read
-      } else if (delegated) {
-        auto req = parser.release();
-        res = co_await handler->Handle(std::move(req));
+  // The requests of every connection (net::ServeHttp): the built-in paths, or the handler's.
+  class Requests final : public HttpHandler {
+   public:
+    explicit Requests(Impl& impl) : impl_(impl) {}
+    size_t BodyLimit(const HttpRequest& header, const HttpLimits& limits) override {
+      return Delegated(header) ? impl_.handler->MaxBodyBytes() : limits.max_body_bytes;
+    }
+    asio::awaitable<HttpReply> Handle(HttpRequest request) override {
+      const unsigned version = request.version();
+      const bool keep_alive = request.keep_alive();
+      HttpReply reply;
+      if (Delegated(request)) {
+        reply.response = co_await impl_.handler->Handle(std::move(request));
       } else {
-        res = Builtin(parser.get(), path);
+        reply.response = impl_.Builtin(request, PathOf(request));
       }
+      Finish(reply.response, version, keep_alive);
+      co_return reply;
+    }
+    // A delegated request whose body is too large gets the handler's answer (the rest of the body
+    // is not read); anything else that cannot be read closes the connection silently.
+    std::optional<HttpResponse> OnReadError(HttpReadError error, const HttpRequest& header) override {
+      if (error != HttpReadError::kBodyTooLarge || !Delegated(header)) return std::nullopt;
+      HttpResponse res = impl_.handler->TooLarge(header);
+      Finish(res, header.version(), false);
+      return res;
+    }
+
+   private:
+    static std::string PathOf(const HttpRequest& r) {
+      const auto target = r.target();
+      return std::string(target.substr(0, target.find('?')));
+    }
+    bool Delegated(const HttpRequest& r) const { return impl_.handler != nullptr && impl_.handler->Serves(PathOf(r)); }
+    static void Finish(HttpResponse& res, unsigned version, bool keep_alive) {
       res.version(version);
       res.keep_alive(keep_alive && res.keep_alive());
       res.set(http::field::server, "ruru-acsd");
       res.prepare_payload();
-      tcp_layer.expires_after(kIoTimeout);  // the handler may have waited longer than a read may take
-      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || !res.keep_alive()) break;
     }
+    Impl& impl_;
+  };
+
+  template <class Stream>  // beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
+  asio::awaitable<void> ServeHttp(Stream& stream) {
+    HttpLimits limits;
+    limits.max_header_bytes = kHeaderLimit;
+    limits.max_body_bytes = kBodyLimit;
+    limits.first_read_timeout = limits.idle_timeout = limits.io_timeout = kIoTimeout;
+    limits.max_requests = 1000;
+    Requests requests(*this);
+    co_await net::ServeHttp(stream, limits, requests, running);
   }
 };
 

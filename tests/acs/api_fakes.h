@@ -31,6 +31,7 @@ struct Inventory {
   std::map<int64_t, db::Task> tasks;
   std::map<std::string, db::ApiToken> tokens;  // by sha256
   std::vector<db::AuditEntry> audit;           // oldest first
+  std::vector<db::CpeReport> reports;          // oldest first
   std::map<std::string, Error> fail;           // method name -> error returned
   int64_t next_task = 1;
 
@@ -82,7 +83,14 @@ class FakeDeviceStore final : public db::DeviceStore {
 
  public:
   explicit FakeDeviceStore(Inventory& inv) : inv_(inv) {}
-  Result<db::Device> FindByKey(const db::DeviceKey&) override { return Internal("fake"); }
+  Result<db::Device> FindByKey(const db::DeviceKey& key) override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("FindByKey")) return *e;
+    for (const auto& [id, d] : inv_.devices) {
+      if (d.key == key) return d;
+    }
+    return NotFound("no such device");
+  }
   Result<db::Device> Get(int64_t id) override {
     std::lock_guard lock(inv_.mu);
     if (auto e = inv_.Enter("Get")) return *e;
@@ -92,7 +100,12 @@ class FakeDeviceStore final : public db::DeviceStore {
   }
   Result<std::vector<db::Device>> List(int64_t, int) override { return Internal("fake"); }
   Result<int64_t> Count() override { return Internal("fake"); }
-  Result<db::DeviceCredentials> FindCredentialsByUsername(const std::string&) override { return Internal("fake"); }
+  // Devices of the fake have no credentials of their own.
+  Result<db::DeviceCredentials> FindCredentialsByUsername(const std::string&) override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("FindCredentialsByUsername")) return *e;
+    return NotFound("no such username");
+  }
   Status SetPendingCredentials(int64_t, const db::CredentialVerifier&, const db::ConnectionRequestSecret&) override {
     return Internal("fake");
   }
@@ -123,7 +136,12 @@ class FakeDeviceStore final : public db::DeviceStore {
   Result<std::vector<int64_t>> DevicesWithIpAt(const std::string&, db::TimePoint) override { return Internal("fake"); }
   Status RecordFault(const db::FaultRecord&) override { return Internal("fake"); }
   Result<std::vector<db::FaultRecord>> Faults(int64_t, int) override { return Internal("fake"); }
-  Status RecordReport(const db::CpeReport&) override { return Internal("fake"); }
+  Status RecordReport(const db::CpeReport& report) override {
+    std::lock_guard lock(inv_.mu);
+    if (auto e = inv_.Enter("RecordReport")) return *e;
+    inv_.reports.push_back(report);
+    return Status::Ok();
+  }
   Result<std::vector<db::CpeReport>> Reports(int64_t, int) override { return Internal("fake"); }
   Status Ping() override { return Status::Ok(); }
 

@@ -349,6 +349,18 @@ TEST(Session, ExpiresAfterTheTimeoutWithoutMessages) {
   EXPECT_FALSE(acs.session().Expired());
 }
 
+TEST(Session, TheIdleTimeoutFollowsMonotonicTimeNotTheWallClock) {
+  AcsDriver acs;
+  ASSERT_TRUE(acs.Step(Cpe(AnInform())).ok());
+  acs.clock().Set(acs.clock().Now() + 24h);  // the wall clock is set forward: no time has passed
+  EXPECT_FALSE(acs.session().Expired());
+  acs.clock().Set(acs.clock().Now() - 48h);  // and back
+  acs.clock().Advance(29s);
+  EXPECT_FALSE(acs.session().Expired());
+  acs.clock().Advance(2s);
+  EXPECT_TRUE(acs.session().Expired());
+}
+
 TEST(Session, RetryWindowsFollowTr069) {
   struct Row {
     uint32_t retry;
