@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES=(
   # build
-  build-essential cmake pkg-config git ninja-build ccache
+  build-essential cmake pkg-config git ninja-build ccache lld
   # libraries
   gsoap libgsoap-dev libpqxx-dev libpq-dev libspdlog-dev libfmt-dev libboost-dev
   libboost-system-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libjemalloc-dev

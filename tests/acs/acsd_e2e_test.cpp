@@ -47,25 +47,12 @@ std::map<std::string, std::string> Basic(const std::string& user, const std::str
 
 #define COUNT(sql) std::atoll(QueryValue(sql).c_str())
 
-// A keep-alive client connection, optionally bound to a loopback source address (a CPE's "WAN IP").
+// A keep-alive client connection, optionally bound to a loopback source address (a CPE's "WAN IP"),
+// that keeps the session cookie.
 class Client {
  public:
-  Client(uint16_t port, const std::string& source = "") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (!source.empty()) {
-      sockaddr_in src{};
-      src.sin_family = AF_INET;
-      inet_pton(AF_INET, source.c_str(), &src.sin_addr);
-      ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src);
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~Client() { ::close(fd_); }
-  bool ok() const { return ok_; }
+  Client(uint16_t port, const std::string& source = "") : conn_(port, source) {}
+  bool ok() const { return conn_.ok(); }
 
   // POST / with `body`; returns status, headers (lower case) and body. Keeps the cookie.
   HttpResult Post(const std::string& body, const std::map<std::string, std::string>& headers = {}) {
@@ -73,45 +60,14 @@ class Client {
     for (const auto& [k, v] : headers) raw += k + ": " + v + "\r\n";
     if (!cookie_.empty()) raw += "Cookie: " + cookie_ + "\r\n";
     raw += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    ::send(fd_, raw.data(), raw.size(), MSG_NOSIGNAL);
-    HttpResult out;
-    std::string data;
-    size_t header_end = std::string::npos, length = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[65536];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      data.append(buf, static_cast<size_t>(n));
-      if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
-        std::istringstream hs(data.substr(0, header_end));
-        std::string line;
-        std::getline(hs, line);
-        out.status = std::atoi(line.c_str() + 9);
-        while (std::getline(hs, line)) {
-          if (!line.empty() && line.back() == '\r') line.pop_back();
-          const size_t colon = line.find(':');
-          if (colon == std::string::npos) continue;
-          std::string name = line.substr(0, colon);
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          out.headers[name] = line.substr(colon + 2);
-        }
-        length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
-      }
-      if (header_end != std::string::npos && data.size() >= header_end + 4 + length) {
-        out.body = data.substr(header_end + 4, length);
-        break;
-      }
-    }
+    conn_.Send(raw);
+    HttpResult out = conn_.Read(std::chrono::seconds(10));
     if (auto it = out.headers.find("set-cookie"); it != out.headers.end()) cookie_ = it->second.substr(0, it->second.find(';'));
     return out;
   }
 
  private:
-  int fd_ = -1;
-  bool ok_ = false;
+  RawHttpClient conn_;
   std::string cookie_;
 };
 

@@ -85,49 +85,98 @@ int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout) {
-  HttpResult out;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+RawHttpClient::RawHttpClient(uint16_t port, const std::string& source_address) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_address.empty()) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    inet_pton(AF_INET, source_address.c_str(), &src.sin_addr);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    out.error = "connect failed";
-    ::close(fd);
-    return out;
-  }
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) Close();
+}
+
+RawHttpClient::~RawHttpClient() { Close(); }
+
+void RawHttpClient::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool RawHttpClient::Send(const std::string& data) {
   size_t sent = 0;
-  while (sent < raw.size()) {
-    const ssize_t n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close early (e.g. 413): still read its answer
+  while (fd_ >= 0 && sent < data.size()) {
+    const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
     sent += static_cast<size_t>(n);
   }
-  std::string data;
+  return fd_ >= 0;
+}
+
+bool RawHttpClient::Readable(std::chrono::milliseconds wait) {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
+}
+
+HttpResult RawHttpClient::Read(std::chrono::milliseconds timeout) {
+  HttpResult out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  size_t header_end = std::string::npos;
-  size_t content_length = 0;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const size_t end = buf_.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      HttpResult r;
+      ParseHead(buf_.substr(0, end), &r);
+      const size_t need = end + 4 + static_cast<size_t>(std::atoll(r.headers["content-length"].c_str()));
+      if (buf_.size() >= need) {
+        r.body = buf_.substr(end + 4, need - end - 4);
+        buf_.erase(0, need);
+        return r;
+      }
+      out = r;
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       out.error = "timeout";
-      break;
+      return out;
     }
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    char buf[65536];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    data.append(buf, static_cast<size_t>(n));
-    if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
-      ParseHead(data.substr(0, header_end), &out);
-      content_length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
+    if (!Readable(left)) continue;
+    char tmp[65536];
+    const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) {
+      out.error = n == 0 ? "closed" : "reset";
+      if (end != std::string::npos) out.body = buf_.substr(end + 4);  // cut short: what arrived
+      return out;
     }
-    if (header_end != std::string::npos && data.size() >= header_end + 4 + content_length) break;
+    buf_.append(tmp, static_cast<size_t>(n));
   }
-  if (header_end != std::string::npos) out.body = data.substr(header_end + 4);
-  ::close(fd);
-  return out;
+}
+
+bool RawHttpClient::WaitClosed(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (!Readable(left)) continue;
+    char tmp[65536];
+    if (::recv(fd_, tmp, sizeof tmp, 0) <= 0) return true;
+  }
+}
+
+HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout) {
+  RawHttpClient c(port);
+  if (!c.ok()) {
+    HttpResult out;
+    out.error = "connect failed";
+    return out;
+  }
+  c.Send(raw);  // the server may close early (e.g. 413): still read its answer
+  return c.Read(timeout);
 }
 
 HttpResult HttpsRaw(uint16_t port, const std::string& ca_file, const std::string& raw, std::chrono::milliseconds timeout,

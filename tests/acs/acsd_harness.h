@@ -28,6 +28,33 @@ HttpResult HttpRequest(uint16_t port, const std::string& method, const std::stri
                        const std::map<std::string, std::string>& headers = {}, const std::string& body = "",
                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 HttpResult HttpRaw(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// One plain connection to 127.0.0.1:port kept open across requests (sessions, and misbehaving on
+// purpose), optionally from a loopback source address (a CPE's "WAN IP"). Every wait is bounded.
+class RawHttpClient {
+ public:
+  explicit RawHttpClient(uint16_t port, const std::string& source_address = "");
+  ~RawHttpClient();
+  RawHttpClient(const RawHttpClient&) = delete;
+  RawHttpClient& operator=(const RawHttpClient&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  // Sends all of `data`; false once the peer has closed or reset the connection.
+  bool Send(const std::string& data);
+  // True when a byte (or the close) is waiting to be read.
+  bool Readable(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  // One response: its headers and its Content-Length body. status 0 (error "closed", "reset" or
+  // "timeout") when no whole header arrived first; a response cut short keeps what arrived.
+  HttpResult Read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True when the peer closes (EOF or reset) within `timeout`; bytes before the close are dropped.
+  bool WaitClosed(std::chrono::milliseconds timeout);
+  void Close();
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+};
 // The same over TLS, the server verified against `ca_file` for the address 127.0.0.1 (error set
 // and status 0 when the handshake or the verification fails).
 HttpResult HttpsRequest(uint16_t port, const std::string& ca_file, const std::string& method,

@@ -90,8 +90,8 @@ class HandCpe {
                       cwmp::BasicAuthorization(username_, password_) + "\r\n";
     if (!cookie_.empty()) raw += "Cookie: " + cookie_ + "\r\n";
     raw += "Content-Type: text/xml\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    if (::send(fd_, raw.data(), raw.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(raw.size())) return std::nullopt;
-    HttpResult r = Read();
+    if (!conn_ || !conn_->Send(raw)) return std::nullopt;
+    HttpResult r = conn_->Read(std::chrono::seconds(30));
     status_ = r.status;
     if (auto it = r.headers.find("set-cookie"); it != r.headers.end()) {
       cookie_ = it->second.substr(0, it->second.find(';'));
@@ -134,53 +134,14 @@ class HandCpe {
   }
   int status() const { return status_; }
   void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    conn_.reset();
     cookie_.clear();
   }
 
  private:
   void Connect() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  }
-  HttpResult Read() {
-    HttpResult out;
-    std::string data;
-    size_t header_end = std::string::npos, length = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[65536];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      data.append(buf, static_cast<size_t>(n));
-      if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
-        std::istringstream hs(data.substr(0, header_end));
-        std::string line;
-        std::getline(hs, line);
-        out.status = std::atoi(line.c_str() + 9);
-        while (std::getline(hs, line)) {
-          if (!line.empty() && line.back() == '\r') line.pop_back();
-          const size_t colon = line.find(':');
-          if (colon == std::string::npos) continue;
-          std::string name = line.substr(0, colon);
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          out.headers[name] = line.substr(colon + 2);
-        }
-        length = static_cast<size_t>(std::atoll(out.headers["content-length"].c_str()));
-      }
-      if (header_end != std::string::npos && data.size() >= header_end + 4 + length) {
-        out.body = data.substr(header_end + 4, length);
-        break;
-      }
-    }
-    return out;
+    conn_ = std::make_unique<RawHttpClient>(port_);
+    EXPECT_TRUE(conn_->ok());
   }
 
   uint16_t port_;
@@ -190,7 +151,7 @@ class HandCpe {
   std::string password_ = "hand-pw";
   std::string new_username_, new_password_;
   std::string cookie_;
-  int fd_ = -1;
+  std::unique_ptr<RawHttpClient> conn_;
   int id_ = 0;
   int status_ = 0;
 };
