@@ -166,6 +166,34 @@ Result<std::vector<std::string>> Names(const json& args, const char* key, const 
   return out;
 }
 
+// SetParameterValues: at most limits.max_names parameters, values of at most max_value_bytes, no
+// name twice.
+Result<cwmp::Body> BuildSetParameterValues(const json& args, const std::string& key, const TaskLimits& limits) {
+  if (Status s = OnlyKeys(args, {"parameters"}); !s.ok()) return s.error();
+  auto it = args.find("parameters");
+  if (it == args.end() || !it->is_array() || it->empty()) return ArgError(".parameters: required non-empty array");
+  if (it->size() > limits.max_names) return ArgError(".parameters: more than " + std::to_string(limits.max_names));
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& p = (*it)[i];
+    if (p.is_object() && p.contains("value") && p["value"].is_string() &&
+        p["value"].get_ref<const std::string&>().size() > limits.max_value_bytes) {
+      return ArgError(".parameters[" + std::to_string(i) + "].value: longer than " +
+                      std::to_string(limits.max_value_bytes) + " bytes");
+    }
+  }
+  auto body = BodyFromJson("SetParameterValues", json{{"parameters", *it}, {"parameter_key", key}});
+  if (!body) return body.error();
+  const auto& spv = std::get<cwmp::SetParameterValues>(*body);
+  for (size_t i = 0; i < spv.parameters.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (spv.parameters[j].name == spv.parameters[i].name) {
+        return ArgError(".parameters[" + std::to_string(i) + "]: " + spv.parameters[i].name + " given twice");
+      }
+    }
+  }
+  return body;
+}
+
 // The request of a single-RPC task, with `key` as its CommandKey/ParameterKey. Refresh and provision
 // have their own runners; this returns their first request only where that makes sense.
 Result<cwmp::Body> BuildRequest(std::string_view type, const json& args, const std::string& key,
@@ -181,31 +209,7 @@ Result<cwmp::Body> BuildRequest(std::string_view type, const json& args, const s
     if (type == "get_parameter_values") return cwmp::Body(cwmp::GetParameterValues{*names});
     return cwmp::Body(cwmp::GetParameterAttributes{*names});
   }
-  if (type == "set_parameter_values") {
-    if (Status s = OnlyKeys(args, {"parameters"}); !s.ok()) return s.error();
-    auto it = args.find("parameters");
-    if (it == args.end() || !it->is_array() || it->empty()) return ArgError(".parameters: required non-empty array");
-    if (it->size() > limits.max_names) return ArgError(".parameters: more than " + std::to_string(limits.max_names));
-    for (size_t i = 0; i < it->size(); ++i) {
-      const json& p = (*it)[i];
-      if (p.is_object() && p.contains("value") && p["value"].is_string() &&
-          p["value"].get_ref<const std::string&>().size() > limits.max_value_bytes) {
-        return ArgError(".parameters[" + std::to_string(i) + "].value: longer than " +
-                        std::to_string(limits.max_value_bytes) + " bytes");
-      }
-    }
-    auto body = BodyFromJson("SetParameterValues", json{{"parameters", *it}, {"parameter_key", key}});
-    if (!body) return body.error();
-    const auto& spv = std::get<cwmp::SetParameterValues>(*body);
-    for (size_t i = 0; i < spv.parameters.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (spv.parameters[j].name == spv.parameters[i].name) {
-          return ArgError(".parameters[" + std::to_string(i) + "]: " + spv.parameters[i].name + " given twice");
-        }
-      }
-    }
-    return body;
-  }
+  if (type == "set_parameter_values") return BuildSetParameterValues(args, key, limits);
   if (type == "get_parameter_names") {
     if (Status s = OnlyKeys(args, {"path", "next_level"}); !s.ok()) return s.error();
     cwmp::GetParameterNames gpn;
