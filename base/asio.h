@@ -1,10 +1,12 @@
-// The one way to include Boost.Asio and Boost.Beast with C++20 coroutines in this project.
+// The one way to include Boost.Asio with C++20 coroutines in this project (Beast and TLS streams:
+// base/beast.h).
 //
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (gcc 12 then fails),
 // and its feature test only enables co_await for clang with <experimental/coroutine>; clang is given
 // BOOST_ASIO_HAS_CO_AWAIT by cmake/RuruDeps.cmake instead. Include this header, not Asio's directly.
 #pragma once
 
+// clang-format off
 #include <utility>  // before Asio: see above
 
 #include <boost/asio.hpp>
@@ -12,14 +14,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+// clang-format on
 
 namespace ruru {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
 }  // namespace ruru

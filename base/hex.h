@@ -1,4 +1,4 @@
-// Lowercase hex of bytes (no separators).
+// Lowercase hex of bytes (no separators). Pure, header-only, thread-safe.
 #pragma once
 
 #include <string>

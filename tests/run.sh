@@ -240,11 +240,15 @@ setup_ccache() {
   echo "run.sh: ccache in $CCACHE_DIR"
 }
 
-# build <build dir>: cmake --build, then what ccache did for it (hits and misses).
+# build <build dir> [target...]: cmake --build (every target when none is named), then what ccache
+# did for it (hits and misses).
 build() {
   local dir="$1" rc=0
+  shift
+  local targets=()
+  [[ $# -gt 0 ]] && targets=(--target "$@")
   [[ ${#LAUNCHER[@]} -gt 0 ]] && ccache --zero-stats >/dev/null
-  run cmake --build "$dir" -j "$JOBS" || rc=$?
+  run cmake --build "$dir" -j "$JOBS" "${targets[@]}" || rc=$?
   if [[ ${#LAUNCHER[@]} -gt 0 ]]; then
     local stats
     stats="$(ccache --print-stats 2>/dev/null | awk -F'\t' '$1=="direct_cache_hit"||$1=="preprocessed_cache_hit"{h+=$2} $1=="cache_miss"{m=$2} END{printf "%d hits, %d misses", h, m}')"
@@ -335,10 +339,16 @@ if [[ "$SKIP_ASAN" == 1 ]]; then
 else
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  # -O1, as the AddressSanitizer documentation advises: a third less compile time than -O2 here.
+  ASAN_BUILD_FLAGS=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+  command -v ld.lld >/dev/null && ASAN_BUILD_FLAGS+=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
+  # Only what the pass runs (tests/CMakeLists.txt, target sanitizer_set); everything with RURU_CI_FULL=1.
+  ASAN_TARGETS=(sanitizer_set)
+  [[ "$CI_FULL" == 1 ]] && ASAN_TARGETS=()
   if stage "configure clang ASan+UBSan (build-asan/)" configure "$ROOT/build-asan" \
        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-       -DRURU_TESTS=ON -DRURU_SANITIZE=ON -DRURU_FUZZ=ON -DRURU_BENCH=OFF "${BUILD_FLAGS[@]}" &&
-     stage "build clang ASan+UBSan" build "$ROOT/build-asan"; then
+       -DRURU_TESTS=ON -DRURU_SANITIZE=ON -DRURU_FUZZ=ON -DRURU_BENCH=OFF "${ASAN_BUILD_FLAGS[@]}" &&
+     stage "build clang ASan+UBSan (${ASAN_TARGETS[*]:-all})" build "$ROOT/build-asan" "${ASAN_TARGETS[@]}"; then
     stage "tests ASan+UBSan ($SANITIZER_LABELS)" run_tests "$ROOT/build-asan" "$SANITIZER_LABELS" || true
     stage "fuzz (${FUZZ_SECONDS}s per target)" run_fuzz "$ROOT/build-asan" || true
   fi

@@ -17,7 +17,7 @@
 #include "acs/net/admin_server.h"
 #include "acs/net/tls.h"
 #include "acs/tasks/task_engine.h"
-#include "base/asio.h"
+#include "base/beast.h"
 #include "db/approval_store.h"
 #include "db/audit_store.h"
 #include "db/device_admin.h"

@@ -105,7 +105,7 @@ asio::awaitable<Reply> CreateToken(ApiCore& core, Call& call) {
   if (!created.ok()) co_return StoreErrorReply(created.error(), "token_name_taken");
   Json body = TokenJson(*created, now);
   body["token"] = token;
-  co_return JsonReply(std::move(body), http::status::created);
+  co_return JsonReply(std::move(body), web::Status::kCreated);
 }
 
 asio::awaitable<Reply> RevokeToken(ApiCore& core, Call& call) {
@@ -124,7 +124,7 @@ asio::awaitable<Reply> RevokeToken(ApiCore& core, Call& call) {
 // GET /audit?since=&until=&actor=&action=&device=&result=&limit=&cursor= (newest first).
 asio::awaitable<Reply> ListAudit(ApiCore& core, Call& call) {
   db::AuditStore* store = core.deps().audit;
-  if (store == nullptr) co_return ErrorReply(http::status::service_unavailable, "unavailable", "no audit log");
+  if (store == nullptr) co_return ErrorReply(web::Status::kServiceUnavailable, "unavailable", "no audit log");
   db::AuditQuery q;
   auto limit = QueryLimit(call);
   if (!limit.ok()) co_return BadRequest(limit.error().message);

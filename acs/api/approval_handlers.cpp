@@ -57,7 +57,7 @@ Json ApprovalJson(const db::Approval& a) {
 
 namespace {
 
-Reply NoStore() { return ErrorReply(http::status::service_unavailable, "unavailable", "no approval store"); }
+Reply NoStore() { return ErrorReply(web::Status::kServiceUnavailable, "unavailable", "no approval store"); }
 
 constexpr const char* kStates[] = {"pending", "approved", "rejected", "expired", "executed", "failed"};
 
@@ -124,7 +124,7 @@ asio::awaitable<Reply> Decide(ApiCore& core, Call& call, bool approve) {
   const db::TimePoint now = core.Now();
   if (approve) {
     if (current->requested_by == call.token.name) {
-      co_return ErrorReply(http::status::forbidden, "same_person",
+      co_return ErrorReply(web::Status::kForbidden, "same_person",
                            "you asked for this change: a second person must approve it");
     }
     // Approving is doing: the approver's own role must allow the action.
@@ -146,7 +146,7 @@ asio::awaitable<Reply> Decide(ApiCore& core, Call& call, bool approve) {
         return t.name == requester && !t.revoked_at && (!t.expires_at || *t.expires_at > now);
       });
       if (!valid) {
-        co_return ErrorReply(http::status::conflict, "requester_revoked",
+        co_return ErrorReply(web::Status::kConflict, "requester_revoked",
                              "the token of " + requester +
                                  ", who asked for this change, is revoked or expired: it cannot run as theirs "
                                  "(reject it, and ask again with a valid token)");
@@ -160,7 +160,7 @@ asio::awaitable<Reply> Decide(ApiCore& core, Call& call, bool approve) {
   auto decided = co_await net::OnPool(core.pool(), std::move(decide));
   if (!decided.ok()) {
     if (decided.error().code == ErrorCode::kInvalidArgument) {
-      co_return ErrorReply(http::status::forbidden, "same_person", decided.error().message);
+      co_return ErrorReply(web::Status::kForbidden, "same_person", decided.error().message);
     }
     co_return StoreErrorReply(decided.error(), "not_pending");
   }

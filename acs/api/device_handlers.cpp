@@ -146,7 +146,7 @@ Result<BulkTarget> BulkTargetFromJson(ApiCore& core, const nlohmann::json& body,
 
 Result<BulkTarget> ParseBulkTarget(ApiCore& core, Call& call, size_t max) {
   if (call.media_type == "text/plain" || call.media_type == "text/csv") {
-    auto list = ParseSerialList(call.request->body(), call.media_type == "text/csv", max);
+    auto list = ParseSerialList(call.request->body, call.media_type == "text/csv", max);
     if (!list.ok()) return list.error();
     BulkTarget target;
     target.serials = std::move(*list);

@@ -17,11 +17,9 @@
 #include "acs/api/rest_api.h"
 #include "acs/net/async_util.h"
 #include "base/result.h"
+#include "base/web.h"
 
 namespace ruru::acs::api {
-
-// Beast (Boost 1.74) has its own string_view.
-inline std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 // What the route table says a request body may be.
 enum class BodyKind {
@@ -32,7 +30,7 @@ enum class BodyKind {
 
 // One request, once authenticated and matched.
 struct Call {
-  const http::request<http::string_body>* request = nullptr;
+  const web::Request* request = nullptr;
   std::string path;
   std::map<std::string, std::string> path_params;  // {id}, {tag}: decoded
   std::map<std::string, std::string> query;        // decoded; only names the route accepts
@@ -49,11 +47,10 @@ struct Call {
 
 // The operator's reason for a change (header X-Ruru-Reason): printable, at most kMaxReasonBytes,
 // given at most once. Some actions need one for some roles (permissions.h); every change records it.
-Result<std::string> ReasonOf(const http::request<http::string_body>& req);
-
+Result<std::string> ReasonOf(const web::Request& req);
 
 struct Reply {
-  http::status status = http::status::ok;
+  web::Status status = web::Status::kOk;
   std::optional<Json> body;  // none: `raw` (an empty body for 204)
   std::string raw;           // a body already serialised as JSON (the OpenAPI document)
   std::vector<std::pair<std::string, std::string>> headers;
@@ -61,9 +58,9 @@ struct Reply {
   std::string request_id;    // X-Request-Id (made when the reply is sent if empty)
 };
 
-Reply JsonReply(Json body, http::status status = http::status::ok);
+Reply JsonReply(Json body, web::Status status = web::Status::kOk);
 Reply NoContent();
-Reply ErrorReply(http::status status, std::string_view code, std::string message);
+Reply ErrorReply(web::Status status, std::string_view code, std::string message);
 Reply BadRequest(std::string message);  // 400 invalid_argument
 // A store or service error: kInvalidArgument 400, kNotFound 404, kConflict 409 with
 // `conflict_code`, kUnavailable 503, kInternal 500. Messages of kUnavailable and kInternal (and
@@ -101,7 +98,7 @@ class ApiCore {
 using Handler = asio::awaitable<Reply> (*)(ApiCore& core, Call& call);
 
 struct Route {
-  http::verb method;
+  std::string_view method;                 // "GET", "POST", "PATCH", "DELETE"
   std::string_view pattern;                // "/api/v1/devices/{id}"
   std::string_view action;                 // the permission it needs (permissions.h)
   std::vector<std::string_view> query;     // accepted query parameters

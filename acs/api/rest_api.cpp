@@ -22,8 +22,8 @@ namespace {
 // What an approval's sealed secrets are bound to.
 constexpr std::string_view kApprovalSecretContext = "approval-body";
 
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+using Request = web::Request;
+using Response = web::Response;
 
 constexpr int kMaxJsonDepth = 32;
 constexpr size_t kMaxMessageBytes = 1000;  // store messages passed on to clients are cut here
@@ -110,7 +110,7 @@ struct RouteMatch {
   std::string_view label = "other";           // the route template for metrics
 };
 
-RouteMatch FindRoute(http::verb method, std::string_view path) {
+RouteMatch FindRoute(std::string_view method, std::string_view path) {
   RouteMatch m;
   for (const Route& r : Routes()) {
     std::map<std::string, std::string> params;
@@ -124,7 +124,7 @@ RouteMatch FindRoute(http::verb method, std::string_view path) {
       return m;
     }
     if (!m.allow.empty()) m.allow += ", ";
-    m.allow += std::string(http::to_string(r.method));
+    m.allow += std::string(r.method);
   }
   return m;
 }
@@ -133,7 +133,7 @@ RouteMatch FindRoute(http::verb method, std::string_view path) {
 
 // ---- replies ---------------------------------------------------------------------------------
 
-Reply JsonReply(Json body, http::status status) {
+Reply JsonReply(Json body, web::Status status) {
   Reply r;
   r.status = status;
   r.body = std::move(body);
@@ -142,11 +142,11 @@ Reply JsonReply(Json body, http::status status) {
 
 Reply NoContent() {
   Reply r;
-  r.status = http::status::no_content;
+  r.status = web::Status::kNoContent;
   return r;
 }
 
-Reply ErrorReply(http::status status, std::string_view code, std::string message) {
+Reply ErrorReply(web::Status status, std::string_view code, std::string message) {
   Reply r;
   r.status = status;
   r.error_code = std::string(code);
@@ -154,11 +154,11 @@ Reply ErrorReply(http::status status, std::string_view code, std::string message
   return r;
 }
 
-Result<std::string> ReasonOf(const http::request<http::string_body>& req) {
-  const size_t n = req.count("X-Ruru-Reason");
+Result<std::string> ReasonOf(const web::Request& req) {
+  const size_t n = req.headers.Count("X-Ruru-Reason");
   if (n == 0) return std::string();
   if (n > 1) return InvalidArgument("X-Ruru-Reason: given more than once");
-  const auto value = req["X-Ruru-Reason"];
+  const std::string_view value = req.headers.Get("X-Ruru-Reason");
   if (value.size() > access::kMaxReasonBytes) {
     return InvalidArgument("X-Ruru-Reason: at most " + std::to_string(access::kMaxReasonBytes) + " bytes");
   }
@@ -175,14 +175,14 @@ Result<std::string> ReasonOf(const http::request<http::string_body>& req) {
 std::optional<Reply> Authorize(const Call& call, std::string_view action) {
   const std::optional<access::Role> role = access::ParseRole(call.token.role);
   if (!role) {
-    return ErrorReply(http::status::forbidden, "forbidden",
+    return ErrorReply(web::Status::kForbidden, "forbidden",
                       "the token's role '" + call.token.role.substr(0, 32) + "' is not a known role");
   }
   switch (Check(*role, action, !call.reason.empty()).kind) {
     case access::Decision::Kind::kAllowed:
       return std::nullopt;
     case access::Decision::Kind::kReasonRequired:
-      return ErrorReply(http::status::forbidden, "reason_required",
+      return ErrorReply(web::Status::kForbidden, "reason_required",
                         "role " + std::string(ToString(*role)) + " must give a reason for " + std::string(action) +
                             " (header X-Ruru-Reason)");
     case access::Decision::Kind::kUnknownAction:
@@ -191,11 +191,13 @@ std::optional<Reply> Authorize(const Call& call, std::string_view action) {
     case access::Decision::Kind::kDenied:
       break;
   }
-  return ErrorReply(http::status::forbidden, "forbidden",
+  return ErrorReply(web::Status::kForbidden, "forbidden",
                     "role " + std::string(ToString(*role)) + " may not do " + std::string(action));
 }
 
-Reply BadRequest(std::string message) { return ErrorReply(http::status::bad_request, "invalid_argument", std::move(message)); }
+Reply BadRequest(std::string message) {
+  return ErrorReply(web::Status::kBadRequest, "invalid_argument", std::move(message));
+}
 
 Reply StoreErrorReply(const Error& error, std::string_view conflict_code) {
   // Store messages are meant for operators, but a database error may quote SQL: pass on only
@@ -214,14 +216,15 @@ Reply StoreErrorReply(const Error& error, std::string_view conflict_code) {
   };
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
-      return ErrorReply(http::status::bad_request, "invalid_argument", safe("the request breaks a limit"));
+      return ErrorReply(web::Status::kBadRequest, "invalid_argument", safe("the request breaks a limit"));
     case ErrorCode::kNotFound:
-      return ErrorReply(http::status::not_found, "not_found", safe("not found"));
+      return ErrorReply(web::Status::kNotFound, "not_found", safe("not found"));
     case ErrorCode::kConflict:
-      return ErrorReply(http::status::conflict, conflict_code, safe("conflict with the current state"));
+      return ErrorReply(web::Status::kConflict, conflict_code, safe("conflict with the current state"));
     case ErrorCode::kUnavailable: {
       Logger()->warn("store unavailable: {}", error.message);
-      Reply r = ErrorReply(http::status::service_unavailable, "unavailable", "the inventory is unavailable; retry later");
+      Reply r =
+          ErrorReply(web::Status::kServiceUnavailable, "unavailable", "the inventory is unavailable; retry later");
       r.headers.emplace_back("Retry-After", "5");
       return r;
     }
@@ -229,7 +232,7 @@ Reply StoreErrorReply(const Error& error, std::string_view conflict_code) {
       break;
   }
   Logger()->error("store error: {}", error.message);
-  return ErrorReply(http::status::internal_server_error, "internal", "internal error");
+  return ErrorReply(web::Status::kInternalServerError, "internal", "internal error");
 }
 
 // ---- audit helpers -----------------------------------------------------------------------------
@@ -243,8 +246,8 @@ Json AuditParams(const Route& route, const Call& call) {
   for (const auto& [name, value] : call.query) params["query"][name] = value;
   if (call.body.is_object() && !call.body.empty()) {
     params["body"] = Redacted(call.body);
-  } else if (route.body == BodyKind::kJsonOrList && call.request != nullptr && !call.request->body().empty()) {
-    params["list_bytes"] = call.request->body().size();
+  } else if (route.body == BodyKind::kJsonOrList && call.request != nullptr && !call.request->body.empty()) {
+    params["list_bytes"] = call.request->body.size();
   }
   for (const auto& [name, value] : call.path_params) {
     if (name == "tag") params["tag"] = value;
@@ -335,26 +338,24 @@ struct RestApi::Impl {
                   std::chrono::steady_clock::time_point started) {
     const std::string id = reply.request_id.empty() ? RequestId() : reply.request_id;
     Response res;
-    res.version(req.version());
-    res.result(reply.status);
-    res.set("X-Request-Id", id);
-    res.set(http::field::cache_control, "no-store");
-    for (auto& [name, value] : reply.headers) res.set(name, value);
+    res.status = reply.status;
+    res.headers.Set("X-Request-Id", id);
+    res.headers.Set("Cache-Control", "no-store");
+    for (auto& [name, value] : reply.headers) res.headers.Set(name, value);
     if (reply.body) {
-      res.set(http::field::content_type, kJsonType);
-      res.body() = reply.body->dump(-1, ' ', false, Json::error_handler_t::replace);
-      res.body() += '\n';
+      res.headers.Set("Content-Type", kJsonType);
+      res.body = reply.body->dump(-1, ' ', false, Json::error_handler_t::replace);
+      res.body += '\n';
     } else if (!reply.raw.empty()) {
-      res.set(http::field::content_type, kJsonType);
-      res.body() = std::move(reply.raw);
+      res.headers.Set("Content-Type", kJsonType);
+      res.body = std::move(reply.raw);
     }
-    if (reply.status == http::status::unauthorized) res.set(http::field::www_authenticate, "Bearer realm=\"ruru\"");
-    res.keep_alive(req.keep_alive());
+    if (reply.status == web::Status::kUnauthorized) res.headers.Set("WWW-Authenticate", "Bearer realm=\"ruru\"");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const unsigned status = static_cast<unsigned>(reply.status);
     Count(route, status, seconds);
-    Logger()->info("{} {} {} {:.1f} ms token={} id={}{}{}", std::string(http::to_string(req.method())),
-                   LoggedTarget(View(req.target())), status, seconds * 1000, token_name.empty() ? "-" : token_name, id,
+    Logger()->info("{} {} {} {:.1f} ms token={} id={}{}{}", req.method, LoggedTarget(req.target), status,
+                   seconds * 1000, token_name.empty() ? "-" : token_name, id,
                    reply.error_code.empty() ? "" : " error=", reply.error_code);
     return res;
   }
@@ -373,7 +374,7 @@ struct RestApi::Impl {
     }
     call.query = std::move(*query);
 
-    const std::string& body = req.body();
+    const std::string& body = req.body;
     if (route.body == BodyKind::kNone) {
       if (!body.empty()) return BadRequest("this endpoint takes no request body");
       return std::nullopt;
@@ -382,15 +383,14 @@ struct RestApi::Impl {
       return BadRequest(route.body == BodyKind::kJson ? "a JSON object is required as the request body"
                                                       : "a JSON object or a serial-number list is required as the body");
     }
-    call.media_type = MediaType(View(req[http::field::content_type]));
+    call.media_type = MediaType(req.headers.Get("Content-Type"));
     if (route.body == BodyKind::kJsonOrList && (call.media_type == "text/plain" || call.media_type == "text/csv")) {
       return std::nullopt;
     }
     if (call.media_type != kJsonType) {
-      return ErrorReply(http::status::unsupported_media_type, "unsupported_media_type",
-                        route.body == BodyKind::kJson
-                            ? "the body must be application/json"
-                            : "the body must be application/json, text/plain or text/csv");
+      return ErrorReply(web::Status::kUnsupportedMediaType, "unsupported_media_type",
+                        route.body == BodyKind::kJson ? "the body must be application/json"
+                                                      : "the body must be application/json, text/plain or text/csv");
     }
     if (JsonDepth(body, kMaxJsonDepth) > kMaxJsonDepth) {
       return BadRequest("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
@@ -402,34 +402,32 @@ struct RestApi::Impl {
   }
 
   asio::awaitable<Reply> Dispatch(const Request& req, std::string_view& label, std::string& token_name) {
-    const std::string_view target(req.target().data(), req.target().size());
-    const size_t qpos = target.find('?');
-    const std::string_view path = target.substr(0, qpos);
-    const std::string_view query = qpos == std::string_view::npos ? std::string_view() : target.substr(qpos + 1);
+    const std::string_view path = req.Path();
+    const std::string_view query = req.Query();
 
-    RouteMatch match = FindRoute(req.method(), path);
+    RouteMatch match = FindRoute(req.method, path);
     label = match.label;
     Call call;
     call.request = &req;
     call.path = std::string(path);
     if (match.route == nullptr || match.route->authenticated) {
-      if (req.count(http::field::authorization) > 1) {
-        co_return ErrorReply(http::status::unauthorized, "unauthorized", "more than one Authorization header");
+      if (req.headers.Count("Authorization") > 1) {
+        co_return ErrorReply(web::Status::kUnauthorized, "unauthorized", "more than one Authorization header");
       }
-      const std::string_view authorization(req[http::field::authorization].data(),
-                                           req[http::field::authorization].size());
+      const std::string_view authorization = req.headers.Get("Authorization");
       AuthResult who = co_await auth.Authenticate(authorization);
       if (who.kind == AuthResult::Kind::kUnavailable) {
-        Reply r = ErrorReply(http::status::service_unavailable, "unavailable", who.reason);
+        Reply r = ErrorReply(web::Status::kServiceUnavailable, "unavailable", who.reason);
         r.headers.emplace_back("Retry-After", "5");
         co_return r;
       }
-      if (who.kind != AuthResult::Kind::kOk) co_return ErrorReply(http::status::unauthorized, "unauthorized", who.reason);
+      if (who.kind != AuthResult::Kind::kOk)
+        co_return ErrorReply(web::Status::kUnauthorized, "unauthorized", who.reason);
       call.token = std::move(who.token);
       token_name = call.token.name;
       std::chrono::seconds retry_after{0};
       if (!limiter.Allow(call.token.id, &retry_after)) {
-        Reply r = ErrorReply(http::status::too_many_requests, "rate_limited",
+        Reply r = ErrorReply(web::Status::kTooManyRequests, "rate_limited",
                              "too many requests for this token: at most " +
                                  std::to_string(core.config().rate_limit_per_second) + " per second (burst " +
                                  std::to_string(core.config().rate_limit_burst) + ")");
@@ -439,12 +437,12 @@ struct RestApi::Impl {
     }
     if (match.route == nullptr) {
       if (!match.allow.empty()) {
-        Reply r = ErrorReply(http::status::method_not_allowed, "method_not_allowed",
+        Reply r = ErrorReply(web::Status::kMethodNotAllowed, "method_not_allowed",
                              "allowed methods for this path: " + match.allow);
         r.headers.emplace_back("Allow", match.allow);
         co_return r;
       }
-      co_return ErrorReply(http::status::not_found, "not_found", "no such endpoint");
+      co_return ErrorReply(web::Status::kNotFound, "not_found", "no such endpoint");
     }
     const Route& route = *match.route;
     Reply reply = co_await Run(req, route, match, query, call);
@@ -489,17 +487,18 @@ struct RestApi::Impl {
   // runs when another user approves it (ApproveApproval -> Replay).
   asio::awaitable<Reply> RequestApproval(const Request& req, const std::string& action, Call& call) {
     db::ApprovalStore* store = core.deps().approvals;
-    if (store == nullptr) co_return ErrorReply(http::status::service_unavailable, "unavailable", "no approval store");
+    if (store == nullptr) co_return ErrorReply(web::Status::kServiceUnavailable, "unavailable", "no approval store");
     if (call.reason.empty()) {
-      co_return ErrorReply(http::status::forbidden, "reason_required",
-                           action + " needs a second person's approval, and they need your reason (header X-Ruru-Reason)");
+      co_return ErrorReply(
+          web::Status::kForbidden, "reason_required",
+          action + " needs a second person's approval, and they need your reason (header X-Ruru-Reason)");
     }
     db::NewApproval n;
     n.action = action;
-    n.method = std::string(http::to_string(req.method()));
-    n.target = std::string(View(req.target()));
-    n.content_type = std::string(View(req[http::field::content_type]));
-    n.body = req.body();
+    n.method = req.method;
+    n.target = req.target;
+    n.content_type = std::string(req.headers.Get("Content-Type"));
+    n.body = req.body;
     // Secrets in the body (a Download's password) are stored sealed until the call runs.
     if (const access::SecretBox* box = core.deps().secrets; box != nullptr && call.body.is_object()) {
       nlohmann::json sealed = tasks::SealSecrets(call.body, *box, kApprovalSecretContext);
@@ -515,7 +514,7 @@ struct RestApi::Impl {
     if (!created.ok()) co_return StoreErrorReply(created.error());
     Logger()->info("approval {}: {} {} by {} waits for a second person ({})", created->id, n.method,
                    LoggedTarget(n.target), n.requested_by, action);
-    Reply r = JsonReply(Json{{"approval", ApprovalJson(*created)}}, http::status::accepted);
+    Reply r = JsonReply(Json{{"approval", ApprovalJson(*created)}}, web::Status::kAccepted);
     r.error_code = "approval_pending";  // the audit entry's result: nothing was done yet
     r.headers.emplace_back("Location", "/api/v1/approvals/" + std::to_string(created->id));
     co_return r;
@@ -525,28 +524,24 @@ struct RestApi::Impl {
   // entry (actor: the requester; params.approval: the approval and who approved it).
   asio::awaitable<Reply> Replay(const db::Approval& a, const db::ApiToken& approver) {
     Request req;
-    req.version(11);
-    req.method(http::string_to_verb(a.method));
-    req.target(a.target);
-    if (!a.content_type.empty()) req.set(http::field::content_type, a.content_type);
-    req.set("X-Ruru-Reason", a.reason);
-    req.body() = a.body;
+    req.method = a.method;
+    req.target = a.target;
+    if (!a.content_type.empty()) req.headers.Set("Content-Type", a.content_type);
+    req.headers.Set("X-Ruru-Reason", a.reason);
+    req.body = a.body;
     if (const access::SecretBox* box = core.deps().secrets;
         box != nullptr && a.body.find("\"$sealed\"") != std::string::npos) {
       Json body = Json::parse(a.body, nullptr, false);
       if (!body.is_discarded()) {
         auto opened = tasks::OpenSecrets(body, *box, kApprovalSecretContext);
-        if (!opened) co_return ErrorReply(http::status::conflict, "sealed_secret", opened.error().message);
-        req.body() = opened->dump();
+        if (!opened) co_return ErrorReply(web::Status::kConflict, "sealed_secret", opened.error().message);
+        req.body = opened->dump();
       }
     }
-    req.prepare_payload();
-    const std::string_view target = a.target;
-    const size_t qpos = target.find('?');
-    const std::string_view path = target.substr(0, qpos);
-    const std::string_view query = qpos == std::string_view::npos ? std::string_view() : target.substr(qpos + 1);
-    RouteMatch match = FindRoute(req.method(), path);
-    if (match.route == nullptr) co_return ErrorReply(http::status::not_found, "not_found", "no such endpoint");
+    const std::string_view path = req.Path();
+    const std::string_view query = req.Query();
+    RouteMatch match = FindRoute(req.method, path);
+    if (match.route == nullptr) co_return ErrorReply(web::Status::kNotFound, "not_found", "no such endpoint");
     Call call;
     call.request = &req;
     call.path = std::string(path);
@@ -602,18 +597,16 @@ bool RestApi::Serves(std::string_view path) const { return path == "/api" || pat
 
 size_t RestApi::MaxBodyBytes() const { return impl_->core.config().max_body_bytes; }
 
-http::response<http::string_body> RestApi::TooLarge(const http::request<http::string_body>& header) {
+web::Response RestApi::TooLarge(const web::Request& header) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string_view target(header.target().data(), header.target().size());
-  const RouteMatch match = FindRoute(header.method(), target.substr(0, target.find('?')));
-  Reply r = ErrorReply(http::status::payload_too_large, "payload_too_large",
-                       "the request body is larger than " + std::to_string(MaxBodyBytes()) + " bytes (api.max_body_bytes)");
-  auto res = impl_->Finish(header, std::move(r), match.label, "", started);
-  res.keep_alive(false);
-  return res;
+  const RouteMatch match = FindRoute(header.method, header.Path());
+  Reply r =
+      ErrorReply(web::Status::kPayloadTooLarge, "payload_too_large",
+                 "the request body is larger than " + std::to_string(MaxBodyBytes()) + " bytes (api.max_body_bytes)");
+  return impl_->Finish(header, std::move(r), match.label, "", started);
 }
 
-asio::awaitable<http::response<http::string_body>> RestApi::Handle(http::request<http::string_body> request) {
+asio::awaitable<web::Response> RestApi::Handle(web::Request request) {
   const auto started = std::chrono::steady_clock::now();
   std::string_view label = "other";
   std::string token_name;
@@ -622,11 +615,10 @@ asio::awaitable<http::response<http::string_body>> RestApi::Handle(http::request
   try {
     reply = co_await impl_->Dispatch(request, label, token_name);
   } catch (const std::exception& e) {
-    Logger()->error("{} {}: internal error: {}", std::string(http::to_string(request.method())),
-                    LoggedTarget(View(request.target())), e.what());
+    Logger()->error("{} {}: internal error: {}", request.method, LoggedTarget(request.target), e.what());
     failed = true;
   }
-  if (failed) reply = ErrorReply(http::status::internal_server_error, "internal", "internal error");
+  if (failed) reply = ErrorReply(web::Status::kInternalServerError, "internal", "internal error");
   co_return impl_->Finish(request, std::move(reply), label, token_name, started);
 }
 

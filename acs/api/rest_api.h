@@ -50,8 +50,9 @@ class RestApi final : public net::AdminHandler {
 
   bool Serves(std::string_view path) const override;  // "/api" and everything under "/api/"
   size_t MaxBodyBytes() const override;               // api.max_body_bytes
-  http::response<http::string_body> TooLarge(const http::request<http::string_body>& header) override;
-  asio::awaitable<http::response<http::string_body>> Handle(http::request<http::string_body> request) override;
+  web::Response TooLarge(const web::Request& header) override;
+  // Callable in process too: co_spawn it on any executor (the dependencies' threading applies).
+  asio::awaitable<web::Response> Handle(web::Request request) override;
 
  private:
   struct Impl;

@@ -3,9 +3,13 @@
 #include "acs/api/handlers.h"
 
 namespace ruru::acs::api {
+namespace {
+struct V {
+  static constexpr std::string_view get = "GET", post = "POST", patch = "PATCH", delete_ = "DELETE";
+};
+}  // namespace
 
 const std::vector<Route>& Routes() {
-  using V = http::verb;
   using B = BodyKind;
   static const std::vector<Route> routes = {
       {V::get, "/api/v1/openapi.json", "openapi.read", {}, B::kNone, false, &GetOpenApi},
@@ -53,7 +57,7 @@ std::vector<RouteInfo> RouteTable() {
   std::vector<RouteInfo> out;
   for (const Route& r : Routes()) {
     RouteInfo info;
-    info.method = std::string(http::to_string(r.method));
+    info.method = std::string(r.method);
     info.path = std::string(r.pattern);
     info.action = std::string(r.action);
     for (auto q : r.query) info.query.emplace_back(q);

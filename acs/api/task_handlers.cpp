@@ -69,11 +69,11 @@ struct WaitStart {
 };
 
 // Idempotency-Key: 1..128 printable ASCII characters.
-Result<std::string> IdempotencyKey(const http::request<http::string_body>& req) {
-  const size_t n = req.count("Idempotency-Key");
+Result<std::string> IdempotencyKey(const web::Request& req) {
+  const size_t n = req.headers.Count("Idempotency-Key");
   if (n == 0) return std::string();
   if (n > 1) return InvalidArgument("Idempotency-Key: given more than once");
-  const auto value = req["Idempotency-Key"];
+  const std::string_view value = req.headers.Get("Idempotency-Key");
   if (value.empty() || value.size() > 128) return InvalidArgument("Idempotency-Key: 1 to 128 printable ASCII characters");
   for (char c : value) {
     if (c < 0x20 || c > 0x7e) return InvalidArgument("Idempotency-Key: 1 to 128 printable ASCII characters");
@@ -119,7 +119,7 @@ Result<tasks::TaskRequest> TaskRequestFrom(const nlohmann::json& body) {
   return req;
 }
 
-Reply TaskReply(const db::Task& task, http::status status) {
+Reply TaskReply(const db::Task& task, web::Status status) {
   Reply r = JsonReply(TaskJson(task), status);
   r.headers.emplace_back("Location", "/api/v1/tasks/" + std::to_string(task.id));
   return r;
@@ -177,9 +177,9 @@ asio::awaitable<Reply> CreateTask(ApiCore& core, Call& call) {
       task = std::move(*again);
     }
   }
-  const http::status status = db::IsFinal(task.state)                 ? http::status::ok
-                              : created->created && wait->count() == 0 ? http::status::created
-                                                                       : http::status::accepted;
+  const web::Status status = db::IsFinal(task.state)                  ? web::Status::kOk
+                             : created->created && wait->count() == 0 ? web::Status::kCreated
+                                                                      : web::Status::kAccepted;
   Reply r = TaskReply(task, status);
   (*r.body)["connection_request"] = kick ? KickJson(*kick) : Json(nullptr);
   co_return r;
@@ -225,7 +225,7 @@ asio::awaitable<Reply> GetTask(ApiCore& core, Call& call) {
     task = co_await ReadTask(core, *id);
     if (!task.ok()) co_return StoreErrorReply(task.error());
   }
-  co_return TaskReply(*task, http::status::ok);
+  co_return TaskReply(*task, web::Status::kOk);
 }
 
 asio::awaitable<Reply> CancelTask(ApiCore& core, Call& call) {

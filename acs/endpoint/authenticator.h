@@ -15,7 +15,7 @@
 #include "acs/config/config.h"
 #include "acs/endpoint/cpe_auth.h"
 #include "acs/net/tls.h"
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/result.h"
 #include "cwmp/http_auth.h"
 #include "db/inventory.h"

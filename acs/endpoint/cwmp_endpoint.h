@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "acs/endpoint/session_driver.h"
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/result.h"
 
 namespace ruru::acs::endpoint {

@@ -1,4 +1,5 @@
 // Pure mapping from a decoded Inform to the inventory write, and the facts acsd needs from it.
+// No state, no I/O, thread-safe; the results copy what they need from the Inform.
 #pragma once
 
 #include <optional>

@@ -19,7 +19,7 @@
 #include "acs/metrics/metrics.h"
 #include "acs/net/http_server.h"
 #include "acs/tasks/task_engine.h"
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/clock.h"
 #include "db/inventory.h"
 

@@ -19,7 +19,7 @@
 #include "acs/endpoint/cpe_auth.h"
 #include "acs/net/tls.h"
 #include "acs/tasks/task_engine.h"
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/clock.h"
 #include "cwmp/session.h"
 #include "db/inventory.h"

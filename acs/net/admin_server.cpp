@@ -111,7 +111,9 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
       const bool keep_alive = request.keep_alive();
       HttpReply reply;
       if (Delegated(request)) {
-        reply.response = co_await impl_.handler->Handle(std::move(request));
+        web::Request plain = ToPlain(std::move(request));
+        web::Response answer = co_await impl_.handler->Handle(std::move(plain));
+        reply.response = ToWire(std::move(answer));
       } else {
         reply.response = impl_.Builtin(request, PathOf(request));
       }
@@ -122,7 +124,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
     // is not read); anything else that cannot be read closes the connection silently.
     std::optional<HttpResponse> OnReadError(HttpReadError error, const HttpRequest& header) override {
       if (error != HttpReadError::kBodyTooLarge || !Delegated(header)) return std::nullopt;
-      HttpResponse res = impl_.handler->TooLarge(header);
+      HttpResponse res = ToWire(impl_.handler->TooLarge(ToPlain(header)));
       Finish(res, header.version(), false);
       return res;
     }

@@ -15,11 +15,13 @@
 #include "acs/metrics/metrics.h"
 #include "base/asio.h"
 #include "base/result.h"
+#include "base/web.h"
 
 namespace ruru::acs::net {
 
-// Requests the admin listener hands over. Its methods run on the connection's strand; several
-// connections call it concurrently.
+// Requests the admin listener hands over, as plain messages (base/web.h): the listener converts
+// them from and to the wire and owns the connection (keep-alive, framing, the Server header). Its
+// methods run on the connection's strand; several connections call it concurrently.
 class AdminHandler {
  public:
   virtual ~AdminHandler() = default;
@@ -29,9 +31,9 @@ class AdminHandler {
   // the body is read (a chunked body when it grows past it); the connection is then closed.
   virtual size_t MaxBodyBytes() const = 0;
   // The answer to a request whose body is too large (`header` has no body).
-  virtual http::response<http::string_body> TooLarge(const http::request<http::string_body>& header) = 0;
+  virtual web::Response TooLarge(const web::Request& header) = 0;
   // The answer to a complete request. Must not throw.
-  virtual asio::awaitable<http::response<http::string_body>> Handle(http::request<http::string_body> request) = 0;
+  virtual asio::awaitable<web::Response> Handle(web::Request request) = 0;
 };
 
 class AdminServer {

@@ -1,5 +1,7 @@
 #include "acs/net/http_server.h"
 
+#include <array>
+
 namespace ruru::acs::net {
 namespace {
 
@@ -15,7 +17,36 @@ asio::awaitable<void> Write(Stream& stream, HttpResponse& res, std::chrono::mill
   co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// Half-closes and reads what the client still sends, until it closes, `time` passes or `max_bytes`.
+asio::awaitable<void> Drain(beast::tcp_stream& stream, std::chrono::milliseconds time, size_t max_bytes) {
+  beast::error_code ec;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream.expires_after(time);
+  std::array<char, 16384> sink;
+  for (size_t drained = 0; !ec && drained < max_bytes;) {
+    drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
 }  // namespace
+
+web::Request ToPlain(HttpRequest request) {
+  web::Request out;
+  out.method = std::string(request.method_string());
+  out.target = std::string(request.target());
+  for (const auto& field : request) out.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  out.body = std::move(request.body());
+  return out;
+}
+
+HttpResponse ToWire(web::Response response) {
+  HttpResponse out;
+  out.version(11);
+  out.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers.fields()) out.insert(name, value);
+  out.body() = std::move(response.body);
+  return out;
+}
 
 template <class Stream>
 asio::awaitable<void> ServeHttp(Stream& stream, const HttpLimits& limits, HttpHandler& handler,
@@ -57,10 +88,14 @@ asio::awaitable<void> ServeHttp(Stream& stream, const HttpLimits& limits, HttpHa
         answer->keep_alive(false);
         answer->prepare_payload();
         co_await Write(stream, *answer, std::chrono::milliseconds(5000), ec);
+        if (!ec && limits.drain_after_refusal.count() > 0) {
+          co_await Drain(tcp_layer, limits.drain_after_refusal, limits.max_drain_bytes);
+        }
       }
       co_return;
     }
     HttpReply reply = co_await handler.Handle(parser.release());
+    if (reply.drop) co_return;
     co_await Write(stream, reply.response, limits.io_timeout, ec);
     if (ec || reply.close || !reply.response.keep_alive()) co_return;
   }

@@ -12,7 +12,8 @@
 #include <cstddef>
 #include <optional>
 
-#include "base/asio.h"
+#include "base/beast.h"
+#include "base/web.h"
 
 namespace ruru::acs::net {
 
@@ -26,6 +27,11 @@ struct HttpLimits {
   std::chrono::milliseconds idle_timeout{30000};        // a later request's header (keep-alive)
   std::chrono::milliseconds io_timeout{30000};          // a body, and writing an answer
   int max_requests = 0;                                 // per connection; 0 = no limit
+  // After answering a request that could not be read (too large): how long to keep reading and
+  // discarding what the client still sends, at most max_drain_bytes, so that closing does not
+  // reset the connection and destroy the answer in the client's receive buffer. 0: close at once.
+  std::chrono::milliseconds drain_after_refusal{0};
+  size_t max_drain_bytes = 8 << 20;
 };
 
 // Why a request could not be read.
@@ -38,6 +44,7 @@ enum class HttpReadError {
 struct HttpReply {
   HttpResponse response;
   bool close = false;  // close the connection after writing it (also when !response.keep_alive())
+  bool drop = false;   // close the connection without writing anything (failure injection)
 };
 
 // What one connection's requests are handed to.
@@ -55,6 +62,12 @@ class HttpHandler {
   // nothing); nullopt closes the connection without one. The connection is closed either way.
   virtual std::optional<HttpResponse> OnReadError(HttpReadError error, const HttpRequest& header) = 0;
 };
+
+// Between the wire and the plain messages the handlers above acs/net take (base/web.h). The
+// header names and values, the method text, the target and the body are copied as they came; the
+// version and keep-alive stay with the connection (ToWire gives HTTP/1.1, the caller sets them).
+web::Request ToPlain(HttpRequest request);
+HttpResponse ToWire(web::Response response);
 
 // Serves requests on `stream` until the peer closes, a timeout, an error, `running` turns false,
 // limits.max_requests, or a reply that closes. Returns normally in every case.

@@ -7,7 +7,7 @@ namespace ruru::acs::net {
 Status OpenListener(asio::ip::tcp::acceptor& acceptor, const std::string& listen, const std::string& key) {
   auto hp = config::ParseHostPort(listen);
   if (!hp) return InvalidArgument(key + ": " + hp.error().message);
-  beast::error_code ec;
+  boost::system::error_code ec;
   const auto address = asio::ip::make_address(hp->host, ec);
   if (ec) return InvalidArgument(key + ": bad address '" + hp->host + "'");
   const asio::ip::tcp::endpoint ep(address, hp->port);

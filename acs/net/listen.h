@@ -1,5 +1,8 @@
 // Opening a listening TCP socket from a "host:port" configuration value, shared by the CWMP
-// endpoint and the admin listener.
+// endpoint and the admin listener. The acceptor is the caller's; call it on the acceptor's
+// executor (or before the io_context runs). Errors: kInvalidArgument naming `key` for a value that
+// is not host:port, kUnavailable when the socket cannot listen (address in use, no permission);
+// nothing throws.
 #pragma once
 
 #include <string>

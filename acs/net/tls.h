@@ -6,6 +6,10 @@
 // optionally the CAs that verify client certificates. Reload() (SIGHUP) builds a new context from
 // the same files and swaps it in: new connections use it, open ones keep the one they started
 // with; a file that does not load leaves the old context serving and returns the error.
+//
+// Threading: Reload, Current and Describe are thread-safe (a mutex guards the swap); a context
+// handed out by Current() is shared and lives as long as its last connection. Errors: Load and
+// Reload return kInvalidArgument naming the file and what OpenSSL said; nothing throws.
 #pragma once
 
 #include <memory>
@@ -14,7 +18,7 @@
 #include <string>
 
 #include "acs/config/config.h"
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/result.h"
 #include "db/inventory.h"
 

@@ -8,6 +8,9 @@
 // secret, token, passphrase or key (any case; CWMP's CommandKey and ParameterKey are not secrets),
 // and the "value" beside a "name" that does. The
 // context binds a sealed value to its device: copied into another device's task, it does not open.
+//
+// Pure apart from the SecretBox's cipher calls: thread-safe, results are new JSON values. Errors:
+// OpenSecrets returns kInvalidArgument for a value that does not open (wrong key or context).
 #pragma once
 
 #include <cstdint>

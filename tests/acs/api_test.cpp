@@ -20,7 +20,9 @@
 #include "acs/api/rest_api.h"
 #include "acs/api/values.h"
 #include "acs/net/admin_server.h"
+#include "acs/net/http_server.h"
 #include "acs/tasks/task_types.h"
+#include "base/beast.h"
 #include "tests/acs/api_fakes.h"
 #include "tests/support/test_paths.h"
 
@@ -178,6 +180,13 @@ class ApiTest : public ::testing::Test {
   }
 
   std::string AuthHeader() const { return "Authorization: Bearer " + token_ + "\r\n"; }
+
+  // The same API called in process, without a listener: the request as a plain message.
+  web::Response CallInProcess(web::Request request) {
+    Start();
+    auto answer = asio::co_spawn(ioc_, api_->Handle(std::move(request)), asio::use_future);
+    return answer.get();
+  }
 
   config::Config config_;
   TestClock clock_;
@@ -347,6 +356,98 @@ TEST(ApiMapping, OnlineRule) {
   EXPECT_FALSE(api::IsOnline(d, kT0 + 1ms, 120s));
   d.last_inform.reset();
   EXPECT_FALSE(api::IsOnline(d, kT0, 120s));
+}
+
+// ---- in process (plain messages, no listener) ---------------------------------------------------
+
+TEST_F(ApiTest, InProcessCallsGetTheSameAnswersAsTheListener) {
+  AddDevice(1, "SN1");
+  web::Request req;
+  req.method = "GET";
+  req.target = "/api/v1/devices/1";
+  req.headers.Add("authorization", "Bearer " + token_);  // header names in any case
+  const web::Response in_process = CallInProcess(req);
+  const HttpReply wire = Get("/api/v1/devices/1");
+  ASSERT_EQ(web::Code(in_process.status), 200u);
+  EXPECT_EQ(wire.status, 200);
+  EXPECT_EQ(in_process.headers.Get("Content-Type"), "application/json");
+  EXPECT_EQ(in_process.headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(in_process.headers.Get("X-Request-Id").size(), 16u);
+  EXPECT_EQ(json::parse(in_process.body), wire.body);
+  EXPECT_EQ(json::parse(in_process.body)["serial_number"], "SN1");
+}
+
+TEST_F(ApiTest, InProcessCallsAreAuthenticatedAndCheckedLikeWireCalls) {
+  AddDevice(1, "SN1");
+  web::Request anonymous;
+  anonymous.method = "GET";
+  anonymous.target = "/api/v1/devices/1";
+  const web::Response refused = CallInProcess(anonymous);
+  EXPECT_EQ(refused.status, web::Status::kUnauthorized);
+  EXPECT_EQ(refused.headers.Get("WWW-Authenticate"), "Bearer realm=\"ruru\"");
+
+  web::Request twice = anonymous;
+  twice.headers.Add("Authorization", "Bearer " + token_);
+  twice.headers.Add("Authorization", "Bearer " + token_);
+  const web::Response two = CallInProcess(twice);
+  EXPECT_EQ(two.status, web::Status::kUnauthorized);
+  EXPECT_EQ(json::parse(two.body)["error"]["message"], "more than one Authorization header");
+
+  web::Request patch;
+  patch.method = "PATCH";
+  patch.target = "/api/v1/devices/1";
+  patch.headers.Add("Authorization", "Bearer " + token_);
+  patch.headers.Add("Content-Type", "text/plain");
+  patch.body = "subscriber=x";
+  EXPECT_EQ(CallInProcess(patch).status, web::Status::kUnsupportedMediaType);
+  patch.headers.Set("Content-Type", "application/json");
+  patch.body = R"({"subscriber_ref": "CUST-7"})";
+  const web::Response patched = CallInProcess(patch);
+  EXPECT_EQ(patched.status, web::Status::kOk) << patched.body;
+  {
+    std::lock_guard lock(inv_.mu);
+    EXPECT_EQ(inv_.devices[1].subscriber_ref, "CUST-7");  // the change reached the store
+  }
+
+  web::Request lower = anonymous;
+  lower.method = "get";  // methods are case-sensitive: no route has "get"
+  lower.headers.Add("Authorization", "Bearer " + token_);
+  const web::Response unknown = CallInProcess(lower);
+  EXPECT_EQ(unknown.status, web::Status::kMethodNotAllowed);
+  EXPECT_EQ(unknown.headers.Get("Allow"), "GET, PATCH, DELETE");
+}
+
+TEST(HttpMessages, WireRequestsBecomePlainAndPlainResponsesGoOnTheWire) {
+  http::request<http::string_body> wire(http::verb::post, "/api/v1/tags/x/devices?y=1", 11);
+  wire.insert("X-Ruru-Reason", "first");
+  wire.insert("x-ruru-reason", "second");
+  wire.set(http::field::content_type, "text/plain");
+  wire.body() = "SN1\nSN2\n";
+  const web::Request plain = net::ToPlain(wire);
+  EXPECT_EQ(plain.method, "POST");
+  EXPECT_EQ(plain.Path(), "/api/v1/tags/x/devices");
+  EXPECT_EQ(plain.Query(), "y=1");
+  EXPECT_EQ(plain.headers.Count("X-RURU-REASON"), 2u);
+  EXPECT_EQ(plain.headers.Get("x-ruru-reason"), "first");
+  EXPECT_EQ(plain.headers.Get("content-type"), "text/plain");
+  EXPECT_EQ(plain.body, "SN1\nSN2\n");
+
+  http::request<http::string_body> odd;
+  odd.method_string("BREW");
+  odd.target("/");
+  EXPECT_EQ(net::ToPlain(odd).method, "BREW");  // an unknown method keeps its text
+
+  web::Response answer;
+  answer.status = web::Status::kTooManyRequests;
+  answer.headers.Add("Retry-After", "3");
+  answer.headers.Add("Set-Cookie", "a=1");
+  answer.headers.Add("Set-Cookie", "b=2");
+  answer.body = "{}";
+  const auto out = net::ToWire(answer);
+  EXPECT_EQ(out.result_int(), 429u);
+  EXPECT_EQ(out["Retry-After"], "3");
+  EXPECT_EQ(out.count("set-cookie"), 2u);
+  EXPECT_EQ(out.body(), "{}");
 }
 
 // ---- authentication --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/ip_network.h"
+#include "base/web.h"
 
 namespace ruru {
 namespace {
@@ -52,6 +53,28 @@ TEST(IpNetwork, ParsesListsAndMatchesAddresses) {
   EXPECT_FALSE(ParseNetworks("10.0.0.0/8,,").ok());
   EXPECT_FALSE(ParseNetworks("example.net").ok());
   EXPECT_NE(ParseNetworks("10.0.0.0/x").error().message.find("10.0.0.0/x"), std::string::npos);
+}
+
+TEST(WebHeaders, NamesCompareCaseInsensitivelyAndSetReplacesEveryValue) {
+  web::Headers h;
+  h.Add("Accept", "a");
+  h.Add("ACCEPT", "b");
+  EXPECT_EQ(h.Count("accept"), 2u);
+  EXPECT_EQ(h.Get("accept"), "a");
+  EXPECT_EQ(h.Get("Accept-Language"), "");  // a prefix is not the name
+  h.Set("accept", "c");
+  EXPECT_EQ(h.Count("Accept"), 1u);
+  EXPECT_EQ(h.Get("Accept"), "c");
+  h.Erase("ACCEPT");
+  EXPECT_FALSE(h.Has("accept"));
+  EXPECT_TRUE(h.fields().empty());
+
+  web::Request r;
+  r.target = "/a/b?c=1&d";
+  EXPECT_EQ(r.Path(), "/a/b");
+  EXPECT_EQ(r.Query(), "c=1&d");
+  r.target = "/a";
+  EXPECT_EQ(r.Query(), "");
 }
 
 }  // namespace

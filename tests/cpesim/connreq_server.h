@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "cwmp/http_auth.h"

@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "tests/cpesim/connreq_server.h"

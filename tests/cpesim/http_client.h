@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/result.h"
 #include "cwmp/http_auth.h"
 

@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "base/asio.h"
+#include "base/beast.h"
 #include "tests/cpesim/fleet.h"
 #include "tests/cpesim/metrics.h"
 #include "tests/cpesim/model.h"

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/asio.h"
+#include "base/beast.h"
 
 namespace ruru::cpesim::testkit {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/result.h"
 
 namespace ruru::cpesim::testkit {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/asio.h"
+#include "base/beast.h"
 #include "cwmp/http_auth.h"
 #include "tests/testacs/testacs.h"
 

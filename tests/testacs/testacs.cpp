@@ -12,7 +12,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "base/asio.h"
+#include "acs/net/http_server.h"
+#include "base/beast.h"
 #include "base/clock.h"
 #include "cwmp/codec.h"
 #include "cwmp/http_auth.h"
@@ -187,6 +188,7 @@ struct ScriptedAcs::Impl {
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> SweepLoop();
   asio::awaitable<void> RunConnection(tcp::socket socket);
+  class Requests;
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, Conn& conn);
   Reply Handle(const Request& req, Conn& conn);
@@ -249,6 +251,7 @@ struct ScriptedAcs::Impl {
 
   // Server thread only.
   bool stopping = false;
+  std::atomic<bool> serving{true};  // false once stopping: the HTTP loops take no further request
   std::unordered_map<uint64_t, Conn*> conns;
   std::unordered_map<uint64_t, std::unique_ptr<Live>> live;
   std::unordered_map<std::string, uint64_t> live_by_cookie;
@@ -376,70 +379,65 @@ asio::awaitable<void> ScriptedAcs::Impl::RunConnection(tcp::socket socket) {
   slot_timer.cancel();  // a slot is free
 }
 
-asio::awaitable<void> Drain(beast::tcp_stream& stream) {
-  beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(kDrainTime);
-  std::array<char, 16384> sink;
-  for (size_t drained = 0; !ec && drained < kMaxDrainBytes;) {
-    drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+// One connection's requests, read and written by acsd's own HTTP loop (acs/net/http_server.h):
+// the scripted answer, the configured delay, dropped answers, and 431/413 for what is too large.
+class ScriptedAcs::Impl::Requests final : public acs::net::HttpHandler {
+ public:
+  Requests(Impl& impl, Conn& conn) : impl_(impl), conn_(conn) {}
+
+  asio::awaitable<acs::net::HttpReply> Handle(acs::net::HttpRequest request) override {
+    impl_.UpdateShared([&] { ++impl_.counters.http_requests; });
+    Reply reply = impl_.Handle(request, conn_);
+    impl_.Settle(reply);
+    std::chrono::milliseconds delay_now;
+    {
+      std::lock_guard lock(impl_.mu);
+      delay_now = impl_.delay;
+    }
+    acs::net::HttpReply out;
+    if (delay_now.count() > 0) {
+      asio::steady_timer timer(impl_.ioc);
+      timer.expires_after(delay_now);
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (reply.drop || impl_.stopping) {
+      out.drop = true;
+      co_return out;
+    }
+    if (!reply.head) reply.res.prepare_payload();
+    out.response = std::move(reply.res);
+    out.close = reply.close;
+    co_return out;
   }
-}
+
+  std::optional<acs::net::HttpResponse> OnReadError(acs::net::HttpReadError error,
+                                                    const acs::net::HttpRequest& header) override {
+    (void)header;
+    if (error == acs::net::HttpReadError::kMalformed) return std::nullopt;  // closed, not answered
+    impl_.UpdateShared([&] { ++impl_.counters.bad_requests; });
+    Request none;
+    return CloseReply(none, error == acs::net::HttpReadError::kHeaderTooLarge
+                                ? http::status::request_header_fields_too_large
+                                : http::status::payload_too_large)
+        .res;
+  }
+
+ private:
+  Impl& impl_;
+  Conn& conn_;
+};
 
 template <class Stream>
 asio::awaitable<void> ScriptedAcs::Impl::Serve(Stream& stream, Conn& conn) {
-  beast::flat_buffer buffer;
-  while (!stopping) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<uint32_t>(std::min<size_t>(opts.max_header_bytes, UINT32_MAX)));
-    parser.body_limit(opts.max_body_bytes);
-    beast::error_code ec;
-    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec && !parser.is_done()) {
-      // CPE stacks built on libcurl send "Expect: 100-continue" with large bodies.
-      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, 11};
-        co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
-      }
-      if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (ec) {
-      if (ec == http::error::header_limit || ec == http::error::body_limit) {
-        Request dummy;
-        Reply r = CloseReply(dummy, ec == http::error::header_limit ? http::status::request_header_fields_too_large
-                                                                    : http::status::payload_too_large);
-        UpdateShared([&] { ++counters.bad_requests; });
-        r.res.prepare_payload();
-        co_await http::async_write(stream, r.res, asio::redirect_error(asio::use_awaitable, ec));
-        // The client may still be sending what we refused to read; closing now would reset the
-        // connection and destroy the answer in its receive buffer. Half-close and drain a little.
-        if (!ec) co_await Drain(beast::get_lowest_layer(stream));
-      }
-      co_return;  // closed, timed out or unreadable
-    }
-    UpdateShared([&] { ++counters.http_requests; });
-    Request req = parser.release();
-    Reply reply = Handle(req, conn);
-    Settle(reply);
-
-    std::chrono::milliseconds delay_now;
-    {
-      std::lock_guard lock(mu);
-      delay_now = delay;
-    }
-    if (delay_now.count() > 0) {
-      asio::steady_timer timer(ioc);
-      timer.expires_after(delay_now);
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (stopping) co_return;
-    }
-    if (reply.drop) co_return;
-    if (!reply.head) reply.res.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    co_await http::async_write(stream, reply.res, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || reply.close || !reply.res.keep_alive()) co_return;
-  }
+  acs::net::HttpLimits limits;
+  limits.max_header_bytes = std::min<size_t>(opts.max_header_bytes, UINT32_MAX);
+  limits.max_body_bytes = opts.max_body_bytes;
+  limits.first_read_timeout = limits.idle_timeout = limits.io_timeout = opts.idle_timeout;
+  limits.drain_after_refusal = kDrainTime;
+  limits.max_drain_bytes = kMaxDrainBytes;
+  Requests requests(*this, conn);
+  co_await acs::net::ServeHttp(stream, limits, requests, serving);
 }
 
 Reply ScriptedAcs::Impl::Handle(const Request& req, Conn& conn) {
@@ -987,6 +985,7 @@ void ScriptedAcs::Stop() {
   m.stopped = true;
   asio::post(m.ioc, [&m] {
     m.stopping = true;
+    m.serving = false;
     beast::error_code ec;
     m.acceptor.close(ec);
     m.slot_timer.cancel();

@@ -1,7 +1,6 @@
 // The scripted test ACS driven by a tiny hand-made CPE (Beast client + cwmp::Encode/Decode, with a
 // cwmp::Session(Role::kCpe) checking the ACS from the other end), over real sockets on 127.0.0.1.
 #include "tests/testacs/testacs.h"
-#include "tests/support/tls_cert.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -13,12 +12,13 @@
 #include <filesystem>
 #include <thread>
 
-#include "base/asio.h"
+#include "base/beast.h"
 #include "base/clock.h"
 #include "cwmp/codec.h"
 #include "cwmp/http_auth.h"
 #include "cwmp/session.h"
 #include "cwmp/version.h"
+#include "tests/support/tls_cert.h"
 
 namespace ruru::testacs {
 namespace {
