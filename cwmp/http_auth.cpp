@@ -43,7 +43,7 @@ bool IsCtl(char c) {
   return u < 0x20 || u == 0x7F;
 }
 
-bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 int HexValue(char c) { return c <= '9' ? c - '0' : Lower(c) - 'a' + 10; }
 
@@ -434,7 +434,7 @@ Result<std::string> DecodeExtValue(std::string_view v) {
       out.push_back(v[i]);
       continue;
     }
-    if (i + 2 >= v.size() || !IsHex(v[i + 1]) || !IsHex(v[i + 2])) {
+    if (i + 2 >= v.size() || !IsHexDigit(v[i + 1]) || !IsHexDigit(v[i + 2])) {
       return InvalidArgument("Authorization: bad percent-encoding in username*");
     }
     out.push_back(static_cast<char>(HexValue(v[i + 1]) << 4 | HexValue(v[i + 2])));
@@ -483,13 +483,13 @@ Result<AuthorizationHeader> DigestCredentialsOf(const RawChallenge& c) {
     if (!IEquals(*qop, "auth")) return InvalidArgument("Authorization: Digest qop '" + *qop + "' is not supported");
     h.qop = "auth";
     if (h.cnonce.empty()) return InvalidArgument("Authorization: Digest qop=auth without cnonce");
-    if (h.nc.size() != 8 || !std::all_of(h.nc.begin(), h.nc.end(), IsHex)) {
+    if (h.nc.size() != 8 || !std::all_of(h.nc.begin(), h.nc.end(), IsHexDigit)) {
       return InvalidArgument("Authorization: Digest nc must be 8 hex digits");
     }
   } else if (IsSess(h.algorithm)) {
     return InvalidArgument("Authorization: Digest " + std::string(ToString(h.algorithm)) + " without qop");
   }
-  if (h.response.size() != HexLengthOf(h.algorithm) || !std::all_of(h.response.begin(), h.response.end(), IsHex)) {
+  if (h.response.size() != HexLengthOf(h.algorithm) || !std::all_of(h.response.begin(), h.response.end(), IsHexDigit)) {
     return InvalidArgument("Authorization: Digest response must be " + std::to_string(HexLengthOf(h.algorithm)) +
                            " hex digits for " + std::string(ToString(h.algorithm)));
   }

@@ -317,7 +317,9 @@ BENCH=OFF
 # Line tables only (-g1: file:line in sanitizer reports and backtraces, no variable info) and lld:
 # measured here, a heavy translation unit compiles in 26 s instead of 42 s with full -g, and a test
 # binary links in 0.4 s instead of 2.4 s with GNU ld (docs/testing.md).
-BUILD_FLAGS=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
+# Unity builds (RURU_UNITY, CMakeLists.txt): each heavy header parsed once per batch of sources.
+BUILD_FLAGS=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+             -DRURU_UNITY=ON)
 if command -v ld.lld >/dev/null; then
   BUILD_FLAGS+=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
 fi
@@ -339,8 +341,10 @@ if [[ "$SKIP_ASAN" == 1 ]]; then
 else
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-  # -O1, as the AddressSanitizer documentation advises: a third less compile time than -O2 here.
-  ASAN_BUILD_FLAGS=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+  # -O1, as the AddressSanitizer documentation advises: measured here, a heavy translation unit
+  # compiles 10-15% faster than with -O2 (session_driver.cpp 41-46 s against 48-49 s).
+  ASAN_BUILD_FLAGS=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
+                    -DRURU_UNITY=ON)
   command -v ld.lld >/dev/null && ASAN_BUILD_FLAGS+=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
   # Only what the pass runs (tests/CMakeLists.txt, target sanitizer_set); everything with RURU_CI_FULL=1.
   ASAN_TARGETS=(sanitizer_set)

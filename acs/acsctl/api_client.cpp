@@ -32,7 +32,7 @@ size_t Write(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-int Progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+int CurlProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   (*static_cast<std::function<void()>*>(user))();
   return 0;
 }
@@ -219,7 +219,7 @@ CliResult<ApiResponse> ApiClient::Send(const ApiRequest& request) {
   SetMethodAndBody(h, request);
   if (tick_) {
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &CurlProgress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &tick_);
   }
   const CURLcode rc = curl_easy_perform(h);
