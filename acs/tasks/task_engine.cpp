@@ -282,11 +282,20 @@ void TaskEngine::OnNotice(const db::TaskNotice& n) {
   for (auto& w : ready) Fire(w, true);
 }
 
-// The next sweep is tasks.expiry_interval from now in the engine's clock; the real timer re-arms
-// until the clock reaches it (at once with the system clock, polling with a manual one).
+// Sweeps keep a fixed cadence in the engine's clock: every tasks.expiry_interval after the first
+// (Start + interval), whenever the previous one finished; a sweep that ends more than an interval
+// late starts the cadence again from now rather than running back to back. The real timer re-arms
+// until the clock reaches the deadline (at once with the system clock, polling with a manual one).
 void TaskEngine::ScheduleSweep() {
   if (stopped_) return;
-  next_sweep_ = deps_.clock->Monotonic() + deps_.config->tasks.expiry_interval;
+  const auto interval = deps_.config->tasks.expiry_interval;
+  const auto now = deps_.clock->Monotonic();
+  if (next_sweep_ == Clock::Instant{}) {
+    next_sweep_ = now + interval;  // the first
+  } else {
+    next_sweep_ += interval;
+    if (next_sweep_ + interval <= now) next_sweep_ = now + interval;
+  }
   ArmSweep();
 }
 
