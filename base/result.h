@@ -1,5 +1,6 @@
 // Result<T>: a value or an Error, shaped like std::expected (GCC 12 has no <expected> in C++20).
-// Errors from untrusted input are values, never exceptions.
+// Errors from untrusted input are values, never exceptions. Plain value types: a Result owns its
+// value or Error, and is as thread-safe as the T it holds.
 #pragma once
 
 #include <cassert>

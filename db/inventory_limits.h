@@ -1,7 +1,7 @@
 // Limits on what the inventory stores, and the checks that enforce them before anything reaches
 // PostgreSQL. A value PostgreSQL would refuse (a NUL byte, invalid UTF-8) or that breaks a limit
 // is refused with kInvalidArgument, naming the field (never quoting the value), so one bad Inform
-// cannot fail the batch it would have been written with.
+// cannot fail the batch it would have been written with. Pure, thread-safe.
 #pragma once
 
 #include <cstddef>

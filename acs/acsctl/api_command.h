@@ -5,6 +5,7 @@
 // Output rules: results on stdout (a table, or with --json the API's JSON as it came), progress
 // and warnings on stderr, a failure as one line "acsctl: <message>" on stderr and the exit code of
 // cli_result.h.
+// acsctl is single-threaded: nothing here is shared between threads or kept past the command.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -7,6 +7,7 @@
 //          system's CAs). The config's URL is https:// when its [admin] has tls_cert_file.
 // The config file is --config FILE, else ./var/acsd.conf when it exists (the quickstart writes
 // it); it is read only when a flag or the environment left something missing.
+// acsctl is single-threaded: nothing here is shared between threads or kept past the command.
 #pragma once
 
 #include <functional>

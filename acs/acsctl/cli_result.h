@@ -2,6 +2,7 @@
 // one line acsctl prints. Answers from the API are untrusted input (ARCHITECTURE.md invariant 3),
 // so failures are values, never exceptions; only the CLI11 callback turns the final one into the
 // exit code.
+// acsctl is single-threaded: nothing here is shared between threads or kept past the command.
 #pragma once
 
 #include <cassert>

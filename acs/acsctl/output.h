@@ -1,5 +1,6 @@
 // Human-readable output of the API commands: tables, times, safe text, and lenient reads of the
 // API's JSON (an unexpected type shows as empty, it never throws).
+// acsctl is single-threaded: nothing here is shared between threads or kept past the command.
 #pragma once
 
 #include <chrono>

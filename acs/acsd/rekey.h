@@ -2,6 +2,9 @@
 // at rest"): `acsd credentials rekey` re-seals every stored password (active and pending) that is
 // not under the current key (credentials.key_id) with it. Old keys must still be configured
 // (credentials.old_keys_file) to open them; afterwards they can be retired.
+//
+// Blocking, on the caller's thread; safe while acsd serves (a password acsd replaces meanwhile is
+// counted as changed, not overwritten). Errors: a store error stops the run and is returned.
 #pragma once
 
 #include <cstdint>

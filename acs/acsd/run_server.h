@@ -1,6 +1,7 @@
 // acsd's server mode: builds every subsystem from the Config, serves until SIGTERM/SIGINT, then
 // drains gracefully (stop accepting, let open sessions finish up to cwmp.drain_timeout, flush the
-// inform batcher) and returns.
+// inform batcher) and returns. Called once, from main's thread; `config` is borrowed for the call
+// (which lasts as long as the server).
 #pragma once
 
 #include <string>
